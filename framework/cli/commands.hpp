@@ -1,0 +1,32 @@
+// The attnlab subcommands. Each returns the process exit status.
+#pragma once
+
+#include <attnlab/framework/plugin_registry.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attnlab::cli {
+
+// Registry filled from built-ins, $ATTNLAB_PLUGIN_PATH and --plugin files;
+// files that were found but rejected are kept for reporting.
+struct PluginEnvironment {
+  PluginRegistry registry;
+  std::vector<PluginRejection> rejections;
+};
+
+// Throws PluginLoadError when an explicitly named file cannot be loaded.
+PluginEnvironment load_plugin_environment(const std::vector<std::string>& explicit_files);
+
+int run_plugins(const PluginEnvironment& environment);
+
+struct CheckPluginOptions {
+  std::string target;  // id or path
+  std::string params;
+  std::uint64_t seed = 20260303;
+};
+
+int run_check_plugin(PluginEnvironment& environment, const CheckPluginOptions& options);
+
+}  // namespace attnlab::cli

@@ -1,0 +1,137 @@
+#include <attnlab/framework/activation.hpp>
+#include <attnlab/framework/errors.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace attnlab {
+namespace {
+
+constexpr std::size_t kErrorCapacity = 1024;
+
+// Text the plugin wrote, up to the first NUL.
+std::string plugin_message(const std::string& buffer) {
+  const std::string text(buffer.c_str());
+  return text.empty() ? "(the plugin gave no message)" : text;
+}
+
+}  // namespace
+
+Activation::Activation(std::shared_ptr<const PluginLibrary> plugin, const std::string& params)
+    : plugin_(std::move(plugin)), error_(kErrorCapacity, '\0') {
+  if (plugin_->kind() != PluginKind::Activation) {
+    throw UsageError(plugin_->label() + " is a " + std::string(to_string(plugin_->kind())) + ", not an activation");
+  }
+  if (table().create(params.c_str(), &instance_, {error_.data(), error_.size()}) != ATTNLAB_OK) {
+    instance_ = nullptr;
+    throw PluginError(plugin_->label() + ": invalid parameters: " + plugin_message(error_));
+  }
+  if (instance_ == nullptr) throw PluginError(plugin_->label() + ": create returned no instance");
+}
+
+Activation::~Activation() {
+  if (instance_ != nullptr) table().destroy(instance_);
+}
+
+Activation::Activation(Activation&& other) noexcept
+    : plugin_(std::move(other.plugin_)), instance_(other.instance_), error_(std::move(other.error_)) {
+  other.instance_ = nullptr;
+}
+
+Activation& Activation::operator=(Activation&& other) noexcept {
+  if (this != &other) {
+    if (instance_ != nullptr) table().destroy(instance_);
+    plugin_ = std::move(other.plugin_);
+    instance_ = other.instance_;
+    error_ = std::move(other.error_);
+    other.instance_ = nullptr;
+  }
+  return *this;
+}
+
+const attnlab_activation_table& Activation::table() const { return plugin_->table<attnlab_activation_table>(); }
+
+attnlab_normalization Activation::normalization() const {
+  return static_cast<attnlab_normalization>(table().normalization);
+}
+
+std::size_t Activation::parameter_count() const { return table().parameter_count(instance_); }
+
+std::vector<double> Activation::parameters() const {
+  std::vector<double> values(parameter_count());
+  if (table().get_parameters(instance_, values.data(), {error_.data(), error_.size()}) !=
+      ATTNLAB_OK) {
+    fail("get_parameters");
+  }
+  return values;
+}
+
+void Activation::set_parameters(std::span<const double> values) {
+  if (values.size() != parameter_count()) {
+    throw UsageError(plugin_->label() + ": set_parameters got " + std::to_string(values.size()) +
+                     " values, expected " + std::to_string(parameter_count()));
+  }
+  if (table().set_parameters(instance_, values.data(), {error_.data(), error_.size()}) != ATTNLAB_OK) {
+    fail("set_parameters");
+  }
+}
+
+void Activation::check_sizes(ScoreShape shape, std::span<const unsigned char> head_mask,
+                             std::initializer_list<std::size_t> buffer_sizes) const {
+  for (const std::size_t size : buffer_sizes) {
+    if (size != shape.size()) {
+      throw UsageError(plugin_->label() + ": buffer of " + std::to_string(size) + " doubles for a " +
+                       std::to_string(shape.batch) + "x" + std::to_string(shape.heads) + "x" +
+                       std::to_string(shape.length) + " score batch");
+    }
+  }
+  if (!head_mask.empty() && head_mask.size() != shape.heads) {
+    throw UsageError(plugin_->label() + ": head mask of " + std::to_string(head_mask.size()) + " entries for " +
+                     std::to_string(shape.heads) + " heads");
+  }
+}
+
+void Activation::fail(const char* operation) const {
+  throw PluginError(plugin_->label() + ": " + operation + " failed: " + plugin_message(error_));
+}
+
+void Activation::forward(ScoreShape shape, std::span<const double> scores, std::span<const unsigned char> head_mask,
+                         std::span<double> weights) {
+  check_sizes(shape, head_mask, {scores.size(), weights.size()});
+  const unsigned char* mask = head_mask.empty() ? nullptr : head_mask.data();
+  if (table().forward(instance_, shape.to_abi(), scores.data(), mask, weights.data(),
+                      {error_.data(), error_.size()}) != ATTNLAB_OK) {
+    fail("forward");
+  }
+  // Non-finite weights from finite scores are the plugin's fault; report the
+  // first one with its position instead of letting NaN spread into training.
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (std::isfinite(weights[i]) || !std::isfinite(scores[i])) continue;
+    const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
+    bool scores_finite = true;
+    for (const double s : scores) scores_finite = scores_finite && std::isfinite(s);
+    if (!scores_finite) break;
+    throw PluginError(plugin_->label() + ": forward returned a non-finite weight (" + std::to_string(weights[i]) +
+                      ") at sample " + std::to_string(i / per_sample) + ", head " +
+                      std::to_string(i % per_sample / shape.length) + ", token " +
+                      std::to_string(i % shape.length) + " for finite scores");
+  }
+}
+
+void Activation::backward(ScoreShape shape, std::span<const double> scores, std::span<const double> weights,
+                          std::span<const unsigned char> head_mask, std::span<const double> grad_weights,
+                          std::span<double> grad_scores, std::span<double> grad_parameters) {
+  check_sizes(shape, head_mask, {scores.size(), weights.size(), grad_weights.size(), grad_scores.size()});
+  if (grad_parameters.size() != parameter_count()) {
+    throw UsageError(plugin_->label() + ": parameter gradient buffer of " + std::to_string(grad_parameters.size()) +
+                     " doubles, expected " + std::to_string(parameter_count()));
+  }
+  const unsigned char* mask = head_mask.empty() ? nullptr : head_mask.data();
+  if (table().backward(instance_, shape.to_abi(), scores.data(), weights.data(), mask, grad_weights.data(),
+                       grad_scores.data(), grad_parameters.empty() ? nullptr : grad_parameters.data(),
+                       {error_.data(), error_.size()}) != ATTNLAB_OK) {
+    fail("backward");
+  }
+}
+
+}  // namespace attnlab

@@ -1,0 +1,109 @@
+// C++ author layer for data-model plugins.
+//
+// An author writes a class with:
+//
+//   explicit MyData(const attnlab::Params& params);   // or default ctor
+//   attnlab_data_dims dims() const;                     // D, L, F
+//   void teacher(attnlab::MatrixMap keys /*F x D*/, attnlab::VectorMap value) const;
+//   void sample(attnlab::RandomStream& rng, attnlab::MatrixMap tokens /*(B*L) x D*/,
+//               attnlab::VectorMap labels /*B*/);
+//   // optional, both or neither:
+//   void bayes_prediction(attnlab::ConstMatrixMap tokens, attnlab::VectorMap prediction);
+//   void bayes_squared_errors(attnlab::RandomStream& rng, attnlab::VectorMap out);
+//
+// and registers it with ATTNLAB_DATA_MODEL_PLUGIN (see sdk.hpp).
+#pragma once
+
+#include <attnlab/plugin_abi.h>
+#include <attnlab/sdk/activation.hpp>
+#include <attnlab/sdk/errors.hpp>
+#include <attnlab/sdk/types.hpp>
+
+#include <cstdint>
+
+namespace attnlab::detail {
+
+template <class T>
+concept HasBayesPrediction = requires(T& t, ConstMatrixMap x, VectorMap out, RandomStream& rng) {
+  t.bayes_prediction(x, out);
+  t.bayes_squared_errors(rng, out);
+};
+
+template <class Model>
+struct DataModelAdapter {
+  static attnlab_status create(const char* params, void** instance, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] { *instance = construct_from_params<Model>(params).release(); });
+  }
+
+  static void destroy(void* instance) noexcept { delete static_cast<Model*>(instance); }
+
+  static attnlab_data_dims dims(const void* instance) noexcept { return static_cast<const Model*>(instance)->dims(); }
+
+  static attnlab_status teacher(const void* instance, double* keys, double* value, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] {
+      const auto& model = *static_cast<const Model*>(instance);
+      const attnlab_data_dims d = model.dims();
+      MatrixMap k(keys, d.features, d.dimension);
+      VectorMap v(value, d.dimension);
+      model.teacher(k, v);
+    });
+  }
+
+  static attnlab_status sample(void* instance, attnlab_random_stream* rng, std::uint32_t batch, double* tokens,
+                               double* labels, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] {
+      auto& model = *static_cast<Model*>(instance);
+      const attnlab_data_dims d = model.dims();
+      RandomStream stream(rng);
+      MatrixMap x(tokens, static_cast<Eigen::Index>(batch) * d.length, d.dimension);
+      VectorMap y(labels, batch);
+      model.sample(stream, x, y);
+    });
+  }
+
+  static attnlab_status bayes_prediction(void* instance, std::uint32_t batch, const double* tokens,
+                                         double* prediction, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] {
+      auto& model = *static_cast<Model*>(instance);
+      const attnlab_data_dims d = model.dims();
+      ConstMatrixMap x(tokens, static_cast<Eigen::Index>(batch) * d.length, d.dimension);
+      VectorMap out(prediction, batch);
+      model.bayes_prediction(x, out);
+    });
+  }
+
+  static attnlab_status bayes_squared_errors(void* instance, attnlab_random_stream* rng, std::uint32_t count,
+                                             double* squared_errors, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] {
+      RandomStream stream(rng);
+      VectorMap out(squared_errors, count);
+      static_cast<Model*>(instance)->bayes_squared_errors(stream, out);
+    });
+  }
+};
+
+template <class Model>
+const attnlab_plugin_descriptor* data_model_descriptor(const PluginInfo& info) {
+  using Adapter = DataModelAdapter<Model>;
+  constexpr bool bayes = HasBayesPrediction<Model>;
+  static const attnlab_data_model_table table{
+      sizeof(attnlab_data_model_table),
+      0,
+      &Adapter::create,
+      &Adapter::destroy,
+      &Adapter::dims,
+      &Adapter::teacher,
+      &Adapter::sample,
+      bayes ? &Adapter::bayes_prediction : nullptr,
+      bayes ? &Adapter::bayes_squared_errors : nullptr,
+  };
+  static const attnlab_plugin_descriptor descriptor{
+      ATTNLAB_ABI_MAJOR,       ATTNLAB_ABI_MINOR, sizeof(attnlab_plugin_descriptor),
+      ATTNLAB_KIND_DATA_MODEL, info.id,          info.name,
+      info.version,            info.description, bayes ? ATTNLAB_CAP_BAYES_PREDICTION : 0,
+      &table,
+  };
+  return &descriptor;
+}
+
+}  // namespace attnlab::detail

@@ -1,0 +1,36 @@
+// Turning C++ exceptions into ABI statuses, inside the plugin.
+#pragma once
+
+#include <attnlab/plugin_abi.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+namespace attnlab {
+
+// Copies `message` into the caller's buffer, truncated and NUL-terminated.
+inline void write_error(attnlab_error_buffer error, std::string_view message) noexcept {
+  if (error.text == nullptr || error.capacity == 0) return;
+  const std::size_t n = std::min(message.size(), error.capacity - 1);
+  std::memcpy(error.text, message.data(), n);
+  error.text[n] = '\0';
+}
+
+// Runs `body`; any exception becomes ATTNLAB_ERROR with its message, so that
+// no exception ever crosses the plugin boundary.
+template <class Body>
+attnlab_status guarded_call(attnlab_error_buffer error, Body&& body) noexcept {
+  try {
+    body();
+    return ATTNLAB_OK;
+  } catch (const std::exception& e) {
+    write_error(error, e.what());
+  } catch (...) {
+    write_error(error, "unknown exception (not derived from std::exception)");
+  }
+  return ATTNLAB_ERROR;
+}
+
+}  // namespace attnlab
