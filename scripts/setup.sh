@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev libfmt-dev
   libcli11-dev
   catch2
+  libtomlplusplus-dev
+  nlohmann-json3-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <attnlab/framework/plugin_registry.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,23 @@ struct CheckPluginOptions {
 };
 
 int run_check_plugin(PluginEnvironment& environment, const CheckPluginOptions& options);
+
+struct CompareOptions {
+  std::optional<std::string> config_path;
+  std::vector<std::string> overrides;  // section.key=value
+  std::string out;                     // results folder; empty: results/compare-<time>
+  bool resume = false;
+  bool force = false;
+};
+
+int run_compare(PluginEnvironment& environment, const CompareOptions& options);
+
+struct BayesRiskOptions {
+  std::optional<std::string> config_path;
+  std::vector<std::string> overrides;
+  std::uint32_t samples = 0;  // 0: the config's eval.bayes_samples
+};
+
+int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions& options);
 
 }  // namespace attnlab::cli

@@ -1,12 +1,14 @@
 // attnlab command-line entry: parses arguments and dispatches to a command.
 #include "commands.hpp"
 
+#include <attnlab/framework/compare_config.hpp>
 #include <attnlab/framework/errors.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <exception>
 
 namespace {
@@ -36,13 +38,38 @@ int main(int argc, char** argv) {
   check_command->add_option("--params", check.params, "Parameter text for the plugin, e.g. 'c = 0.5'");
   check_command->add_option("--seed", check.seed, "Seed for the random test inputs");
 
+  attnlab::cli::CompareOptions compare;
+  bool print_default_config = false;
+  auto* compare_command = app.add_subcommand(
+      "compare", "Train one model per activation in lockstep and compare them (default: the built-in config)");
+  compare_command->add_option("config", compare.config_path, "TOML config file (keys not given take defaults)");
+  compare_command->add_option("--set", compare.overrides, "Override a config key, e.g. --set data.D=256")
+      ->allow_extra_args(false);
+  compare_command->add_option("--out", compare.out, "Results folder (default: results/compare-<date-time>)");
+  compare_command->add_flag("--resume", compare.resume, "Continue the unfinished run in the results folder");
+  compare_command->add_flag("--force", compare.force, "Delete an existing results folder and start over");
+  compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
+
+  attnlab::cli::BayesRiskOptions bayes;
+  auto* bayes_command = app.add_subcommand("bayes-risk", "Monte Carlo estimate of the Bayes risk of a data config");
+  bayes_command->add_option("config", bayes.config_path, "TOML config file (default: the built-in config)");
+  bayes_command->add_option("--set", bayes.overrides, "Override a config key, e.g. --set data.delta=0.5")
+      ->allow_extra_args(false);
+  bayes_command->add_option("--samples", bayes.samples, "Monte Carlo samples (default: eval.bayes_samples)");
+
   CLI11_PARSE(app, argc, argv);
+  if (print_default_config) {
+    std::fputs(attnlab::default_compare_toml().c_str(), stdout);
+    return 0;
+  }
   configure_logging(verbose);
 
   try {
     auto environment = attnlab::cli::load_plugin_environment(plugin_files);
     if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
     if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);
+    if (app.got_subcommand("compare")) return attnlab::cli::run_compare(environment, compare);
+    if (app.got_subcommand("bayes-risk")) return attnlab::cli::run_bayes_risk(environment, bayes);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -1,6 +1,7 @@
 #include <attnlab/framework/activation.hpp>
 #include <attnlab/framework/errors.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -20,7 +21,7 @@ std::string plugin_message(const std::string& buffer) {
 Activation::Activation(std::shared_ptr<const PluginLibrary> plugin, const std::string& params)
     : plugin_(std::move(plugin)), error_(kErrorCapacity, '\0') {
   if (plugin_->kind() != PluginKind::Activation) {
-    throw UsageError(plugin_->label() + " is a " + std::string(to_string(plugin_->kind())) + ", not an activation");
+    throw UsageError(plugin_->label() + " is " + with_article(plugin_->kind()) + ", not an activation");
   }
   if (table().create(params.c_str(), &instance_, {error_.data(), error_.size()}) != ATTNLAB_OK) {
     instance_ = nullptr;
@@ -49,18 +50,21 @@ Activation& Activation::operator=(Activation&& other) noexcept {
   return *this;
 }
 
-const attnlab_activation_table& Activation::table() const { return plugin_->table<attnlab_activation_table>(); }
+const attnlab_activation_table& Activation::table() const {
+  return plugin_->table<attnlab_activation_table>();
+}
 
 attnlab_normalization Activation::normalization() const {
   return static_cast<attnlab_normalization>(table().normalization);
 }
 
-std::size_t Activation::parameter_count() const { return table().parameter_count(instance_); }
+std::size_t Activation::parameter_count() const {
+  return table().parameter_count(instance_);
+}
 
 std::vector<double> Activation::parameters() const {
   std::vector<double> values(parameter_count());
-  if (table().get_parameters(instance_, values.data(), {error_.data(), error_.size()}) !=
-      ATTNLAB_OK) {
+  if (table().get_parameters(instance_, values.data(), {error_.data(), error_.size()}) != ATTNLAB_OK) {
     fail("get_parameters");
   }
   return values;
@@ -68,8 +72,8 @@ std::vector<double> Activation::parameters() const {
 
 void Activation::set_parameters(std::span<const double> values) {
   if (values.size() != parameter_count()) {
-    throw UsageError(plugin_->label() + ": set_parameters got " + std::to_string(values.size()) +
-                     " values, expected " + std::to_string(parameter_count()));
+    throw UsageError(plugin_->label() + ": set_parameters got " + std::to_string(values.size()) + " values, expected " +
+                     std::to_string(parameter_count()));
   }
   if (table().set_parameters(instance_, values.data(), {error_.data(), error_.size()}) != ATTNLAB_OK) {
     fail("set_parameters");
@@ -80,8 +84,8 @@ void Activation::check_sizes(ScoreShape shape, std::span<const unsigned char> he
                              std::initializer_list<std::size_t> buffer_sizes) const {
   for (const std::size_t size : buffer_sizes) {
     if (size != shape.size()) {
-      throw UsageError(plugin_->label() + ": buffer of " + std::to_string(size) + " doubles for a " +
-                       std::to_string(shape.batch) + "x" + std::to_string(shape.heads) + "x" +
+      throw UsageError(plugin_->label() + ": buffer of " + std::to_string(size) + (size == 1 ? " double" : " doubles") +
+                       " for a " + std::to_string(shape.batch) + "x" + std::to_string(shape.heads) + "x" +
                        std::to_string(shape.length) + " score batch");
     }
   }
@@ -96,25 +100,30 @@ void Activation::fail(const char* operation) const {
 }
 
 void Activation::forward(ScoreShape shape, std::span<const double> scores, std::span<const unsigned char> head_mask,
-                         std::span<double> weights) {
+                         std::span<double> weights, OutputCheck check) {
   check_sizes(shape, head_mask, {scores.size(), weights.size()});
   const unsigned char* mask = head_mask.empty() ? nullptr : head_mask.data();
-  if (table().forward(instance_, shape.to_abi(), scores.data(), mask, weights.data(),
-                      {error_.data(), error_.size()}) != ATTNLAB_OK) {
+  if (table().forward(instance_, shape.to_abi(), scores.data(), mask, weights.data(), {error_.data(), error_.size()}) !=
+      ATTNLAB_OK) {
     fail("forward");
   }
+  if (check == OutputCheck::None) return;
   // Non-finite weights from finite scores are the plugin's fault; report the
   // first one with its position instead of letting NaN spread into training.
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    if (std::isfinite(weights[i]) || !std::isfinite(scores[i])) continue;
-    const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
-    bool scores_finite = true;
-    for (const double s : scores) scores_finite = scores_finite && std::isfinite(s);
-    if (!scores_finite) break;
-    throw PluginError(plugin_->label() + ": forward returned a non-finite weight (" + std::to_string(weights[i]) +
-                      ") at sample " + std::to_string(i / per_sample) + ", head " +
-                      std::to_string(i % per_sample / shape.length) + ", token " +
-                      std::to_string(i % shape.length) + " for finite scores");
+  // A sample with a non-finite score is excused as a whole.
+  const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
+  for (std::size_t start = 0; start < weights.size(); start += per_sample) {
+    const auto sample_weights = weights.subspan(start, per_sample);
+    const auto bad =
+        std::find_if(sample_weights.begin(), sample_weights.end(), [](double w) { return !std::isfinite(w); });
+    if (bad == sample_weights.end()) continue;
+    const auto sample_scores = scores.subspan(start, per_sample);
+    if (!std::all_of(sample_scores.begin(), sample_scores.end(), [](double s) { return std::isfinite(s); })) continue;
+    const auto offset = static_cast<std::size_t>(bad - sample_weights.begin());
+    throw PluginError(plugin_->label() + ": forward returned a non-finite weight (" + std::to_string(*bad) +
+                      ") at sample " + std::to_string(start / per_sample) + ", head " +
+                      std::to_string(offset / shape.length) + ", token " + std::to_string(offset % shape.length) +
+                      " for finite scores");
   }
 }
 

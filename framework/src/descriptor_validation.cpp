@@ -13,7 +13,9 @@ constexpr std::size_t kMinActivationTableSize = sizeof(attnlab_activation_table)
 constexpr std::size_t kMinDataModelTableSize = sizeof(attnlab_data_model_table);
 constexpr std::size_t kMinOptimizerTableSize = sizeof(attnlab_optimizer_table);
 
-[[noreturn]] void malformed(const std::string& what) { throw PluginLoadError("malformed descriptor: " + what); }
+[[noreturn]] void malformed(const std::string& what) {
+  throw PluginLoadError("malformed descriptor: " + what);
+}
 
 std::string version_string(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
@@ -45,8 +47,8 @@ void check_string(const char* value, const char* field) {
   if (value == nullptr) malformed(std::string("null ") + field);
 }
 
-void check_entry(const void* function, const char* table, const char* entry) {
-  if (function == nullptr) malformed(std::string(table) + " table entry '" + entry + "' is null");
+void check_entry(bool present, const char* table, const char* entry) {
+  if (!present) malformed(std::string(table) + " table entry '" + entry + "' is null");
 }
 
 void check_table_size(std::uint32_t size, std::size_t minimum, const char* table) {
@@ -56,46 +58,39 @@ void check_table_size(std::uint32_t size, std::size_t minimum, const char* table
   }
 }
 
-// Function pointers are compared with nullptr through a void* cast only for
-// the message; the casts are never called through.
-template <class F>
-const void* as_pointer(F function) {
-  return function == nullptr ? nullptr : reinterpret_cast<const void*>(1);
-}
-
 void check_activation(const attnlab_activation_table& t) {
   check_table_size(t.struct_size, kMinActivationTableSize, "activation");
   if (t.normalization > ATTNLAB_NORM_JOINT_SUM_ONE) {
     malformed("activation normalization " + std::to_string(t.normalization) + " is not one of 0..3");
   }
-  check_entry(as_pointer(t.create), "activation", "create");
-  check_entry(as_pointer(t.destroy), "activation", "destroy");
-  check_entry(as_pointer(t.parameter_count), "activation", "parameter_count");
-  check_entry(as_pointer(t.get_parameters), "activation", "get_parameters");
-  check_entry(as_pointer(t.set_parameters), "activation", "set_parameters");
-  check_entry(as_pointer(t.forward), "activation", "forward");
-  check_entry(as_pointer(t.backward), "activation", "backward");
+  check_entry(t.create != nullptr, "activation", "create");
+  check_entry(t.destroy != nullptr, "activation", "destroy");
+  check_entry(t.parameter_count != nullptr, "activation", "parameter_count");
+  check_entry(t.get_parameters != nullptr, "activation", "get_parameters");
+  check_entry(t.set_parameters != nullptr, "activation", "set_parameters");
+  check_entry(t.forward != nullptr, "activation", "forward");
+  check_entry(t.backward != nullptr, "activation", "backward");
 }
 
 void check_data_model(const attnlab_data_model_table& t, std::uint64_t capabilities) {
   check_table_size(t.struct_size, kMinDataModelTableSize, "data model");
-  check_entry(as_pointer(t.create), "data model", "create");
-  check_entry(as_pointer(t.destroy), "data model", "destroy");
-  check_entry(as_pointer(t.dims), "data model", "dims");
-  check_entry(as_pointer(t.teacher), "data model", "teacher");
-  check_entry(as_pointer(t.sample), "data model", "sample");
+  check_entry(t.create != nullptr, "data model", "create");
+  check_entry(t.destroy != nullptr, "data model", "destroy");
+  check_entry(t.dims != nullptr, "data model", "dims");
+  check_entry(t.teacher != nullptr, "data model", "teacher");
+  check_entry(t.sample != nullptr, "data model", "sample");
   if ((capabilities & ATTNLAB_CAP_BAYES_PREDICTION) != 0) {
-    check_entry(as_pointer(t.bayes_prediction), "data model", "bayes_prediction");
-    check_entry(as_pointer(t.bayes_squared_errors), "data model", "bayes_squared_errors");
+    check_entry(t.bayes_prediction != nullptr, "data model", "bayes_prediction");
+    check_entry(t.bayes_risk_samples != nullptr, "data model", "bayes_risk_samples");
   }
 }
 
 void check_optimizer(const attnlab_optimizer_table& t) {
   check_table_size(t.struct_size, kMinOptimizerTableSize, "optimizer");
-  check_entry(as_pointer(t.create), "optimizer", "create");
-  check_entry(as_pointer(t.destroy), "optimizer", "destroy");
-  check_entry(as_pointer(t.state_size), "optimizer", "state_size");
-  check_entry(as_pointer(t.step), "optimizer", "step");
+  check_entry(t.create != nullptr, "optimizer", "create");
+  check_entry(t.destroy != nullptr, "optimizer", "destroy");
+  check_entry(t.state_size != nullptr, "optimizer", "state_size");
+  check_entry(t.step != nullptr, "optimizer", "step");
 }
 
 }  // namespace

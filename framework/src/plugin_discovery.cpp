@@ -46,8 +46,8 @@ std::vector<PluginRejection> discover_plugins(PluginRegistry& registry, const Di
     if (std::filesystem::is_directory(*options.builtin_directory)) {
       append(registry.add_directory(*options.builtin_directory));
     } else {
-      rejections.push_back({*options.builtin_directory, "built-in plugin folder '" +
-                                                            options.builtin_directory->string() + "' is missing"});
+      rejections.push_back({*options.builtin_directory,
+                            "built-in plugin folder '" + options.builtin_directory->string() + "' is missing"});
     }
   }
   for (const auto& entry : options.search_path) {

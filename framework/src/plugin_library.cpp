@@ -17,13 +17,11 @@ boost::dll::shared_library open_library(const std::filesystem::path& path) {
   boost::dll::fs::error_code error;
   // rtld_now: resolve every symbol at load time, so a plugin with missing
   // dependencies fails here, with a message, rather than mid-training.
-  boost::dll::shared_library library(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-                                     error);
+  boost::dll::shared_library library(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
   if (error) {
     // Boost.DLL leaves dlopen's own explanation in dlerror().
     const char* reason = dlerror();
-    reject(path, std::string("not a loadable shared library (") + (reason != nullptr ? reason : error.message()) +
-                     ")");
+    reject(path, std::string("not a loadable shared library (") + (reason != nullptr ? reason : error.message()) + ")");
   }
   return library;
 }
@@ -40,6 +38,10 @@ std::string_view to_string(PluginKind kind) {
       return "optimizer";
   }
   return "unknown";
+}
+
+std::string with_article(PluginKind kind) {
+  return (kind == PluginKind::DataModel ? "a " : "an ") + std::string(to_string(kind));
 }
 
 std::string describe_capabilities(std::uint64_t capabilities) {
@@ -82,6 +84,8 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::
   return std::shared_ptr<const PluginLibrary>(new PluginLibrary(path, std::move(library), descriptor, kind));
 }
 
-std::string PluginLibrary::label() const { return "plugin '" + id() + "' (" + path_.string() + ")"; }
+std::string PluginLibrary::label() const {
+  return "plugin '" + id() + "' (" + path_.string() + ")";
+}
 
 }  // namespace attnlab

@@ -62,20 +62,20 @@ std::shared_ptr<const PluginLibrary> PluginRegistry::get(std::string_view id, Pl
   const auto plugin = find(id);
   if (plugin != nullptr && plugin->kind() == kind) return plugin;
   std::string message = "unknown " + std::string(to_string(kind)) + " plugin '" + std::string(id) + "'";
-  if (plugin != nullptr) message += " ('" + std::string(id) + "' is a " + std::string(to_string(plugin->kind())) + ")";
+  if (plugin != nullptr) message += " ('" + std::string(id) + "' is " + with_article(plugin->kind()) + ")";
   std::string available;
   for (const auto& other : ids(kind)) available += (available.empty() ? "" : ", ") + other;
   throw UsageError(message + "; available: " + (available.empty() ? "none" : available));
 }
 
 std::shared_ptr<const PluginLibrary> PluginRegistry::resolve(const std::string& id_or_path, PluginKind kind) {
-  const bool is_path = id_or_path.find('/') != std::string::npos ||
-                       std::filesystem::path(id_or_path).extension() == ".so";
+  const bool is_path =
+      id_or_path.find('/') != std::string::npos || std::filesystem::path(id_or_path).extension() == ".so";
   if (!is_path) return get(id_or_path, kind);
   auto plugin = add_file(id_or_path);
   if (plugin->kind() != kind) {
-    throw UsageError("plugin '" + plugin->id() + "' (" + plugin->path().string() + ") is a " +
-                     std::string(to_string(plugin->kind())) + ", not a " + std::string(to_string(kind)));
+    throw UsageError("plugin '" + plugin->id() + "' (" + plugin->path().string() + ") is " +
+                     with_article(plugin->kind()) + ", not " + with_article(kind));
   }
   return plugin;
 }

@@ -8,6 +8,9 @@
 
 #include <attnlab/sdk.hpp>
 
+#include <algorithm>
+#include <limits>
+
 namespace attnlab::builtin {
 
 // Score gradient when each active head is its own normalization set.
@@ -19,8 +22,8 @@ inline void per_head_softmax_backward(ConstMatrixMap weights, const HeadMask& ma
       continue;
     }
     const double weighted_mean = weights.row(h).dot(grad_weights.row(h));
-    grad_scores.row(h) = weights.row(h).cwiseProduct(grad_weights.row(h).array().matrix()) -
-                         weighted_mean * weights.row(h);
+    grad_scores.row(h) =
+        weights.row(h).cwiseProduct(grad_weights.row(h)) - weighted_mean * weights.row(h);
   }
 }
 

@@ -66,9 +66,9 @@ typedef enum attnlab_plugin_kind {
 /* What an activation promises about its weights A (B x H x L) on active heads. */
 typedef enum attnlab_normalization {
   ATTNLAB_NORM_NONE = 0,
-  ATTNLAB_NORM_PER_HEAD_SUM_ONE = 1,      /* sum_l A[h,l] = 1 for each head */
+  ATTNLAB_NORM_PER_HEAD_SUM_ONE = 1,         /* sum_l A[h,l] = 1 for each head */
   ATTNLAB_NORM_PER_HEAD_SUM_AT_MOST_ONE = 2, /* 0 <= sum_l A[h,l] <= 1, A >= 0 */
-  ATTNLAB_NORM_JOINT_SUM_ONE = 3          /* sum_{h,l} A[h,l] = 1 per sample */
+  ATTNLAB_NORM_JOINT_SUM_ONE = 3             /* sum_{h,l} A[h,l] = 1 per sample */
 } attnlab_normalization;
 
 /* Dimensions of a batch of score matrices, stored row-major as [b][h][l]. */
@@ -88,25 +88,21 @@ typedef struct attnlab_score_shape {
  * score gradient must be 0.
  */
 typedef struct attnlab_activation_table {
-  uint32_t struct_size; /* sizeof(attnlab_activation_table) of the plugin */
+  uint32_t struct_size;   /* sizeof(attnlab_activation_table) of the plugin */
   uint32_t normalization; /* an attnlab_normalization */
 
   /* Parse `params` ("key = value" lines, may be empty) and make an instance. */
-  attnlab_status (*create)(const char* params, void** instance,
-                           attnlab_error_buffer error);
+  attnlab_status (*create)(const char* params, void** instance, attnlab_error_buffer error);
   void (*destroy)(void* instance);
 
   /* Learnable parameters: count, read and write (buffers of that count). */
   uint32_t (*parameter_count)(const void* instance);
-  attnlab_status (*get_parameters)(const void* instance, double* out,
-                                   attnlab_error_buffer error);
-  attnlab_status (*set_parameters)(void* instance, const double* values,
-                                   attnlab_error_buffer error);
+  attnlab_status (*get_parameters)(const void* instance, double* out, attnlab_error_buffer error);
+  attnlab_status (*set_parameters)(void* instance, const double* values, attnlab_error_buffer error);
 
   /* weights[b,h,l] = act(scores[b])[h,l]. */
-  attnlab_status (*forward)(void* instance, attnlab_score_shape shape,
-                            const double* scores, const unsigned char* head_mask,
-                            double* weights, attnlab_error_buffer error);
+  attnlab_status (*forward)(void* instance, attnlab_score_shape shape, const double* scores,
+                            const unsigned char* head_mask, double* weights, attnlab_error_buffer error);
 
   /*
    * Given dLoss/dweights, write dLoss/dscores (same shape) and the gradient
@@ -114,10 +110,8 @@ typedef struct attnlab_activation_table {
    * doubles; may be NULL when the count is 0). `weights` is forward's output
    * for the same scores and mask.
    */
-  attnlab_status (*backward)(void* instance, attnlab_score_shape shape,
-                             const double* scores, const double* weights,
-                             const unsigned char* head_mask,
-                             const double* grad_weights, double* grad_scores,
+  attnlab_status (*backward)(void* instance, attnlab_score_shape shape, const double* scores, const double* weights,
+                             const unsigned char* head_mask, const double* grad_weights, double* grad_scores,
                              double* grad_parameters, attnlab_error_buffer error);
 } attnlab_activation_table;
 
@@ -133,39 +127,34 @@ typedef struct attnlab_random_stream {
 } attnlab_random_stream;
 
 typedef struct attnlab_data_dims {
-  uint32_t dimension;   /* D */
-  uint32_t length;      /* L, tokens per sample */
-  uint32_t features;    /* F, teacher key directions */
+  uint32_t dimension; /* D */
+  uint32_t length;    /* L, tokens per sample */
+  uint32_t features;  /* F, teacher key directions */
 } attnlab_data_dims;
 
 typedef struct attnlab_data_model_table {
   uint32_t struct_size;
   uint32_t reserved;
 
-  attnlab_status (*create)(const char* params, void** instance,
-                           attnlab_error_buffer error);
+  attnlab_status (*create)(const char* params, void** instance, attnlab_error_buffer error);
   void (*destroy)(void* instance);
-  attnlab_data_dims (*dims)(const void* instance);
+  attnlab_status (*dims)(const void* instance, attnlab_data_dims* dims, attnlab_error_buffer error);
 
   /* keys: F x D row-major; value: D. */
-  attnlab_status (*teacher)(const void* instance, double* keys, double* value,
-                            attnlab_error_buffer error);
+  attnlab_status (*teacher)(const void* instance, double* keys, double* value, attnlab_error_buffer error);
 
   /* tokens: batch x L x D row-major; labels: batch. */
-  attnlab_status (*sample)(void* instance, attnlab_random_stream* rng,
-                           uint32_t batch, double* tokens, double* labels,
+  attnlab_status (*sample)(void* instance, attnlab_random_stream* rng, uint32_t batch, double* tokens, double* labels,
                            attnlab_error_buffer error);
 
   /* Optional (ATTNLAB_CAP_BAYES_PREDICTION), otherwise NULL. */
-  attnlab_status (*bayes_prediction)(void* instance, uint32_t batch,
-                                     const double* tokens, double* prediction,
+  attnlab_status (*bayes_prediction)(void* instance, uint32_t batch, const double* tokens, double* prediction,
                                      attnlab_error_buffer error);
-  /* Draws `count` independent samples of the Bayes-optimal squared error,
-     using only low-dimensional fields where possible. */
-  attnlab_status (*bayes_squared_errors)(void* instance,
-                                         attnlab_random_stream* rng,
-                                         uint32_t count, double* squared_errors,
-                                         attnlab_error_buffer error);
+  /* Writes `count` independent, unbiased samples whose mean is the Bayes
+     risk (e.g. conditional expectations of the Bayes-optimal squared error
+     given low-dimensional fields drawn from `rng`). */
+  attnlab_status (*bayes_risk_samples)(void* instance, attnlab_random_stream* rng, uint32_t count,
+                                         double* squared_errors, attnlab_error_buffer error);
 } attnlab_data_model_table;
 
 /* Which learner tensor a parameter group holds (lets optimizers constrain). */
@@ -186,23 +175,21 @@ typedef struct attnlab_parameter_group {
 } attnlab_parameter_group;
 
 typedef struct attnlab_step_info {
-  uint64_t step;        /* 0-based step counter */
-  uint32_t batch;       /* samples in this step */
-  uint32_t dimension;   /* D, for eta/D scaling */
+  uint64_t step;      /* 0-based step counter */
+  uint32_t batch;     /* samples in this step */
+  uint32_t dimension; /* D, for eta/D scaling */
 } attnlab_step_info;
 
 typedef struct attnlab_optimizer_table {
   uint32_t struct_size;
   uint32_t reserved;
 
-  attnlab_status (*create)(const char* params, void** instance,
-                           attnlab_error_buffer error);
+  attnlab_status (*create)(const char* params, void** instance, attnlab_error_buffer error);
   void (*destroy)(void* instance);
   /* Doubles of state the host must allocate (zeroed) for these groups. */
-  size_t (*state_size)(const void* instance,
-                       const attnlab_parameter_group* groups, uint32_t count);
-  attnlab_status (*step)(void* instance, attnlab_step_info info,
-                         attnlab_parameter_group* groups, uint32_t count,
+  attnlab_status (*state_size)(const void* instance, const attnlab_parameter_group* groups, uint32_t count,
+                               size_t* size, attnlab_error_buffer error);
+  attnlab_status (*step)(void* instance, attnlab_step_info info, attnlab_parameter_group* groups, uint32_t count,
                          double* state, attnlab_error_buffer error);
 } attnlab_optimizer_table;
 

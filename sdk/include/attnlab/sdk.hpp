@@ -18,10 +18,10 @@
 #include <attnlab/sdk/params.hpp>
 #include <attnlab/sdk/types.hpp>
 
-#define ATTNLAB_DEFINE_ENTRY_(BUILDER, CLASS, ...)                                              \
-  extern "C" ATTNLAB_EXPORT const attnlab_plugin_descriptor* attnlab_plugin_entry(void) {     \
-    static const ::attnlab::PluginInfo attnlab_plugin_info = __VA_ARGS__;                      \
-    return ::attnlab::detail::BUILDER<CLASS>(attnlab_plugin_info);                             \
+#define ATTNLAB_DEFINE_ENTRY_(BUILDER, CLASS, ...)                                        \
+  extern "C" ATTNLAB_EXPORT const attnlab_plugin_descriptor* attnlab_plugin_entry(void) { \
+    static const ::attnlab::PluginInfo attnlab_plugin_info = __VA_ARGS__;                 \
+    return ::attnlab::detail::BUILDER<CLASS>(attnlab_plugin_info);                        \
   }
 
 #define ATTNLAB_ACTIVATION_PLUGIN(CLASS, ...) ATTNLAB_DEFINE_ENTRY_(activation_descriptor, CLASS, __VA_ARGS__)

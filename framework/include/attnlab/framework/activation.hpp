@@ -6,8 +6,8 @@
 // alive for as long as the instance exists.
 #pragma once
 
-#include <attnlab/framework/plugin_library.hpp>
 #include <attnlab/plugin_abi.h>
+#include <attnlab/framework/plugin_library.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -43,9 +43,12 @@ class Activation {
   std::vector<double> parameters() const;
   void set_parameters(std::span<const double> values);
 
+  // Whether forward() refuses non-finite weights computed from finite scores.
+  enum class OutputCheck { RequireFinite, None };
+
   // head_mask: empty (all heads active) or one byte per head, nonzero = active.
   void forward(ScoreShape shape, std::span<const double> scores, std::span<const unsigned char> head_mask,
-               std::span<double> weights);
+               std::span<double> weights, OutputCheck check = OutputCheck::RequireFinite);
 
   // grad_parameters must hold parameter_count() doubles.
   void backward(ScoreShape shape, std::span<const double> scores, std::span<const double> weights,

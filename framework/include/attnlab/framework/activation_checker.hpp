@@ -21,12 +21,12 @@ struct CheckResult {
 };
 
 struct ActivationCheckOptions {
-  std::string params;                 // parameter text for the instance
-  std::uint64_t seed = 20260303;      // random scores and gradients
+  std::string params;             // parameter text for the instance
+  std::uint64_t seed = 20260303;  // random scores and gradients
   double finite_difference_step = 1e-5;
-  double gradient_tolerance = 1e-6;   // max relative error of backward vs central differences
+  double gradient_tolerance = 1e-6;  // max relative error of backward vs central differences
   double normalization_tolerance = 1e-10;
-  double mask_tolerance = 1e-12;      // masked vs reduced problem, absolute
+  double mask_tolerance = 1e-12;  // masked vs reduced problem, absolute
 };
 
 std::vector<CheckResult> check_activation(const std::shared_ptr<const PluginLibrary>& plugin,

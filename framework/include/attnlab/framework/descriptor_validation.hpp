@@ -1,8 +1,8 @@
 // Checks that a descriptor returned by a plugin's entry point is usable.
 #pragma once
 
-#include <attnlab/framework/plugin_library.hpp>
 #include <attnlab/plugin_abi.h>
+#include <attnlab/framework/plugin_library.hpp>
 
 namespace attnlab {
 

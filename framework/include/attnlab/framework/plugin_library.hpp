@@ -15,6 +15,8 @@ namespace attnlab {
 enum class PluginKind { Activation, DataModel, Optimizer };
 
 std::string_view to_string(PluginKind kind);
+// "an activation", "a data-model", "an optimizer": for messages.
+std::string with_article(PluginKind kind);
 
 class PluginLibrary {
  public:

@@ -93,8 +93,7 @@ struct ActivationAdapter {
   }
 
   static attnlab_status forward(void* instance, attnlab_score_shape shape, const double* scores,
-                                const unsigned char* head_mask, double* weights,
-                                attnlab_error_buffer error) noexcept {
+                                const unsigned char* head_mask, double* weights, attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
       auto& activation = *static_cast<Activation*>(instance);
       const HeadMask mask(head_mask, shape.heads);
@@ -107,10 +106,9 @@ struct ActivationAdapter {
     });
   }
 
-  static attnlab_status backward(void* instance, attnlab_score_shape shape, const double* scores,
-                                 const double* weights, const unsigned char* head_mask,
-                                 const double* grad_weights, double* grad_scores, double* grad_parameters,
-                                 attnlab_error_buffer error) noexcept {
+  static attnlab_status backward(void* instance, attnlab_score_shape shape, const double* scores, const double* weights,
+                                 const unsigned char* head_mask, const double* grad_weights, double* grad_scores,
+                                 double* grad_parameters, attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
       auto& activation = *static_cast<Activation*>(instance);
       const HeadMask mask(head_mask, shape.heads);
@@ -147,9 +145,15 @@ const attnlab_plugin_descriptor* activation_descriptor(const PluginInfo& info) {
   std::uint64_t capabilities = ATTNLAB_CAP_ANALYTIC_BACKWARD;
   if constexpr (HasLearnableParameters<Activation>) capabilities |= ATTNLAB_CAP_LEARNABLE_PARAMETERS;
   static const attnlab_plugin_descriptor descriptor{
-      ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR,  sizeof(attnlab_plugin_descriptor),
-      ATTNLAB_KIND_ACTIVATION, info.id,     info.name,
-      info.version,      info.description, capabilities,
+      ATTNLAB_ABI_MAJOR,
+      ATTNLAB_ABI_MINOR,
+      sizeof(attnlab_plugin_descriptor),
+      ATTNLAB_KIND_ACTIVATION,
+      info.id,
+      info.name,
+      info.version,
+      info.description,
+      capabilities,
       &table,
   };
   return &descriptor;

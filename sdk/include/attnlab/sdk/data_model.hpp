@@ -9,7 +9,7 @@
 //               attnlab::VectorMap labels /*B*/);
 //   // optional, both or neither:
 //   void bayes_prediction(attnlab::ConstMatrixMap tokens, attnlab::VectorMap prediction);
-//   void bayes_squared_errors(attnlab::RandomStream& rng, attnlab::VectorMap out);
+//   void bayes_risk_samples(attnlab::RandomStream& rng, attnlab::VectorMap out);  // mean = Bayes risk
 //
 // and registers it with ATTNLAB_DATA_MODEL_PLUGIN (see sdk.hpp).
 #pragma once
@@ -26,7 +26,7 @@ namespace attnlab::detail {
 template <class T>
 concept HasBayesPrediction = requires(T& t, ConstMatrixMap x, VectorMap out, RandomStream& rng) {
   t.bayes_prediction(x, out);
-  t.bayes_squared_errors(rng, out);
+  t.bayes_risk_samples(rng, out);
 };
 
 template <class Model>
@@ -37,9 +37,12 @@ struct DataModelAdapter {
 
   static void destroy(void* instance) noexcept { delete static_cast<Model*>(instance); }
 
-  static attnlab_data_dims dims(const void* instance) noexcept { return static_cast<const Model*>(instance)->dims(); }
+  static attnlab_status dims(const void* instance, attnlab_data_dims* dims, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] { *dims = static_cast<const Model*>(instance)->dims(); });
+  }
 
-  static attnlab_status teacher(const void* instance, double* keys, double* value, attnlab_error_buffer error) noexcept {
+  static attnlab_status teacher(const void* instance, double* keys, double* value,
+                                attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
       const auto& model = *static_cast<const Model*>(instance);
       const attnlab_data_dims d = model.dims();
@@ -61,23 +64,23 @@ struct DataModelAdapter {
     });
   }
 
-  static attnlab_status bayes_prediction(void* instance, std::uint32_t batch, const double* tokens,
-                                         double* prediction, attnlab_error_buffer error) noexcept {
+  static attnlab_status bayes_prediction(void* instance, std::uint32_t batch, const double* tokens, double* prediction,
+                                         attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
       auto& model = *static_cast<Model*>(instance);
       const attnlab_data_dims d = model.dims();
       ConstMatrixMap x(tokens, static_cast<Eigen::Index>(batch) * d.length, d.dimension);
       VectorMap out(prediction, batch);
-      model.bayes_prediction(x, out);
+      if constexpr (HasBayesPrediction<Model>) model.bayes_prediction(x, out);
     });
   }
 
-  static attnlab_status bayes_squared_errors(void* instance, attnlab_random_stream* rng, std::uint32_t count,
-                                             double* squared_errors, attnlab_error_buffer error) noexcept {
+  static attnlab_status bayes_risk_samples(void* instance, attnlab_random_stream* rng, std::uint32_t count,
+                                           double* squared_errors, attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
       RandomStream stream(rng);
       VectorMap out(squared_errors, count);
-      static_cast<Model*>(instance)->bayes_squared_errors(stream, out);
+      if constexpr (HasBayesPrediction<Model>) static_cast<Model*>(instance)->bayes_risk_samples(stream, out);
     });
   }
 };
@@ -95,12 +98,18 @@ const attnlab_plugin_descriptor* data_model_descriptor(const PluginInfo& info) {
       &Adapter::teacher,
       &Adapter::sample,
       bayes ? &Adapter::bayes_prediction : nullptr,
-      bayes ? &Adapter::bayes_squared_errors : nullptr,
+      bayes ? &Adapter::bayes_risk_samples : nullptr,
   };
   static const attnlab_plugin_descriptor descriptor{
-      ATTNLAB_ABI_MAJOR,       ATTNLAB_ABI_MINOR, sizeof(attnlab_plugin_descriptor),
-      ATTNLAB_KIND_DATA_MODEL, info.id,          info.name,
-      info.version,            info.description, bayes ? ATTNLAB_CAP_BAYES_PREDICTION : 0,
+      ATTNLAB_ABI_MAJOR,
+      ATTNLAB_ABI_MINOR,
+      sizeof(attnlab_plugin_descriptor),
+      ATTNLAB_KIND_DATA_MODEL,
+      info.id,
+      info.name,
+      info.version,
+      info.description,
+      bayes ? ATTNLAB_CAP_BAYES_PREDICTION : 0,
       &table,
   };
   return &descriptor;

@@ -30,13 +30,10 @@ struct OptimizerAdapter {
 
   static void destroy(void* instance) noexcept { delete static_cast<Optimizer*>(instance); }
 
-  static std::size_t state_size(const void* instance, const attnlab_parameter_group* groups,
-                                std::uint32_t count) noexcept {
-    try {
-      return static_cast<const Optimizer*>(instance)->state_size(std::span(groups, count));
-    } catch (...) {
-      return 0;
-    }
+  static attnlab_status state_size(const void* instance, const attnlab_parameter_group* groups, std::uint32_t count,
+                                   std::size_t* size, attnlab_error_buffer error) noexcept {
+    return guarded_call(error,
+                        [&] { *size = static_cast<const Optimizer*>(instance)->state_size(std::span(groups, count)); });
   }
 
   static attnlab_status step(void* instance, attnlab_step_info info, attnlab_parameter_group* groups,
@@ -56,8 +53,16 @@ const attnlab_plugin_descriptor* optimizer_descriptor(const PluginInfo& info) {
       sizeof(attnlab_optimizer_table), 0, &Adapter::create, &Adapter::destroy, &Adapter::state_size, &Adapter::step,
   };
   static const attnlab_plugin_descriptor descriptor{
-      ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR, sizeof(attnlab_plugin_descriptor),
-      ATTNLAB_KIND_OPTIMIZER, info.id, info.name, info.version, info.description, 0, &table,
+      ATTNLAB_ABI_MAJOR,
+      ATTNLAB_ABI_MINOR,
+      sizeof(attnlab_plugin_descriptor),
+      ATTNLAB_KIND_OPTIMIZER,
+      info.id,
+      info.name,
+      info.version,
+      info.description,
+      0,
+      &table,
   };
   return &descriptor;
 }

@@ -31,12 +31,11 @@ class Params {
 
   static Params parse(std::string_view text) {
     Params params;
-    std::size_t line_number = 0;
+    std::size_t line_number = 1;  // ';' separates entries on one line
     std::size_t start = 0;
     while (start <= text.size()) {
       std::size_t end = text.find_first_of("\n;", start);
       if (end == std::string_view::npos) end = text.size();
-      ++line_number;
       std::string_view line = text.substr(start, end - start);
       if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
       line = trim(line);
@@ -51,6 +50,7 @@ class Params {
         if (key.empty()) throw ParamError("parameter line " + std::to_string(line_number) + " has an empty key");
         if (!params.values_.emplace(key, value).second) throw ParamError("parameter '" + key + "' is given twice");
       }
+      if (end < text.size() && text[end] == '\n') ++line_number;
       start = end + 1;
     }
     return params;
@@ -62,9 +62,7 @@ class Params {
   }
 
   double number(const std::string& key) const { return parse_number(key, raw(key)); }
-  double number(const std::string& key, double fallback) const {
-    return has(key) ? number(key) : fallback;
-  }
+  double number(const std::string& key, double fallback) const { return has(key) ? number(key) : fallback; }
 
   long long integer(const std::string& key) const {
     const double value = number(key);
@@ -73,9 +71,7 @@ class Params {
     }
     return static_cast<long long>(value);
   }
-  long long integer(const std::string& key, long long fallback) const {
-    return has(key) ? integer(key) : fallback;
-  }
+  long long integer(const std::string& key, long long fallback) const { return has(key) ? integer(key) : fallback; }
 
   std::string text(const std::string& key) const {
     std::string value = raw(key);

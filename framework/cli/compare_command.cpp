@@ -1,0 +1,147 @@
+#include "commands.hpp"
+#include "progress.hpp"
+
+#include <attnlab/framework/comparison.hpp>
+#include <attnlab/framework/comparison_report.hpp>
+#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/file_hash.hpp>
+#include <attnlab/framework/results_folder.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <sstream>
+
+namespace attnlab::cli {
+namespace {
+
+std::string default_results_path() {
+  const std::time_t now = std::time(nullptr);
+  return fmt::format("results/compare-{:%Y%m%d-%H%M%S}", fmt::localtime(now));
+}
+
+ExistingFolderPolicy folder_policy(const CompareOptions& options) {
+  if (options.resume && options.force) throw UsageError("--resume and --force cannot be combined");
+  if (options.resume) return ExistingFolderPolicy::Resume;
+  if (options.force) return ExistingFolderPolicy::Force;
+  return ExistingFolderPolicy::Refuse;
+}
+
+// Provenance as TOML comments, so that config.toml stays loadable as a config.
+std::string provenance_comments(const Comparison& comparison) {
+  std::string text =
+      fmt::format("# attnlab {}, plugin ABI {}.{}\n", ATTNLAB_VERSION, ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR);
+  for (const auto& plugin : comparison.plugins()) {
+    text += fmt::format("# plugin {} {} {} {} {}\n", to_string(plugin->kind()), plugin->id(), plugin->version(),
+                        file_fingerprint(plugin->path()), plugin->path().string());
+  }
+  return text;
+}
+
+void attach_log_file(const ResultsFolder& folder) {
+  auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(folder.file("attnlab.log").string());
+  sink->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l: %v");
+  spdlog::default_logger()->sinks().push_back(sink);
+}
+
+std::string log_point_line(const LogPoint& point) {
+  std::string line = fmt::format("t = {:<10.4g}", point.time);
+  for (const auto& model : point.models) {
+    line += fmt::format("  {} {}", model.activation,
+                        model.evaluation ? fmt::format("{:.4g}", model.evaluation->test_mse) : "stopped");
+  }
+  return line;
+}
+
+}  // namespace
+
+int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
+  for (const auto& rejection : environment.rejections) spdlog::warn("{}", rejection.message);
+  ResultsFolder folder(options.out.empty() ? default_results_path() : options.out, folder_policy(options));
+
+  CompareConfig config;
+  if (folder.resuming()) {
+    if (options.config_path || !options.overrides.empty()) {
+      throw UsageError("--resume continues with the config saved in '" + folder.path().string() +
+                       "'; do not pass a config file or --set");
+    }
+    config = parse_compare_config(folder.read("config.toml"), folder.file("config.toml").string());
+  } else {
+    config = load_compare_config(options.config_path, options.overrides);
+  }
+  if (folder.resuming() && folder.exists("summary.csv")) {
+    fmt::print("{} is already finished; nothing to do.\n\n", folder.path().string());
+    fmt::print("{}", folder.read("summary.csv"));
+    return 0;
+  }
+
+  Comparison comparison(config, environment.registry);
+  folder.create();
+  attach_log_file(folder);
+
+  if (folder.resuming() && folder.exists("checkpoint.bin")) {
+    std::istringstream state(folder.read("checkpoint.bin"));
+    comparison.load_state(state);
+    truncate_metrics(folder.file("metrics.jsonl"), comparison.step() == 0 ? 0 : comparison.step());
+    spdlog::info("resuming {} at step {} of {}", folder.path().string(), comparison.step(),
+                 comparison.schedule().total_steps);
+  } else {
+    // Fresh start (or a resume of a run killed before its first checkpoint).
+    folder.write_atomically("config.toml", provenance_comments(comparison) + config.resolved_toml);
+    folder.write_atomically("metrics.jsonl", "");
+  }
+  if (const auto bayes = comparison.bayes_risk()) {
+    spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,
+                 bayes->samples);
+  }
+  spdlog::info("training {} model(s) for {} steps of batch {} (t = {:g}), results in {}", config.activations.size(),
+               comparison.schedule().total_steps, config.batch, config.time, folder.path().string());
+
+  Progress progress(comparison.schedule().total_steps, comparison.step());
+  comparison.run(
+      [&](const LogPoint& point) {
+        folder.append("metrics.jsonl", metrics_lines(point, comparison.bayes_risk()));
+        std::ostringstream state;
+        comparison.save_state(state);
+        folder.write_atomically("checkpoint.bin", state.str());
+        progress.clear();
+        spdlog::debug("{}", log_point_line(point));
+      },
+      [&](std::uint64_t step) { progress.update(step); });
+  progress.clear();
+
+  const std::string metrics = folder.read("metrics.jsonl");
+  const auto results = final_results(metrics);
+  for (const auto& [name, svg] : comparison_plots(metrics, comparison.bayes_risk())) {
+    folder.write_atomically(name, svg);
+  }
+  const std::string table = summary_table(results, comparison.statuses(), comparison.bayes_risk());
+  folder.write_atomically("summary.txt", table);
+  // Written last: its presence marks the run as finished.
+  folder.write_atomically("summary.csv", summary_csv(results, comparison.statuses(), comparison.bayes_risk()));
+  for (const auto& status : comparison.statuses()) {
+    if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);
+  }
+  fmt::print("\n{}\nresults: {}\n", table, folder.path().string());
+  return 0;
+}
+
+int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions& options) {
+  const CompareConfig config = load_compare_config(options.config_path, options.overrides);
+  DataModel data(environment.registry.get(config.data_plugin, PluginKind::DataModel), config.data_params);
+  if (!data.has_bayes()) {
+    throw UsageError("data model '" + config.data_plugin + "' does not provide a Bayes-optimal predictor");
+  }
+  const std::uint32_t samples = options.samples > 0 ? options.samples : std::max(config.bayes_samples, 1u);
+  Rng rng(stream_seed(config.seed, StreamPurpose::BayesRisk));
+  const auto estimate = estimate_bayes_risk(data, rng, samples);
+  fmt::print("Bayes risk = {:.6g} +- {:.2g} (standard error, {} Monte Carlo samples, seed {})\n", estimate.mean,
+             estimate.standard_error, estimate.samples, config.seed);
+  return 0;
+}
+
+}  // namespace attnlab::cli

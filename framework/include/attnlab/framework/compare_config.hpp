@@ -1,0 +1,55 @@
+// Configuration of a head-to-head comparison (`attnlab compare`).
+//
+// Sources, later ones winning: the built-in default, a TOML file (merged
+// key by key, except that its [data] table replaces the default's whole),
+// and `--set section.key=value` overrides. Keys the host does not know are
+// rejected with their name; the [data], [train.optimizer_params] and
+// [activation_params.<id>] tables are handed to the plugins, which reject
+// keys they do not know.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct CompareConfig {
+  std::uint64_t seed = 1;
+  std::vector<std::string> activations;
+  std::map<std::string, std::string> activation_params;  // id -> parameter text
+
+  std::string data_plugin;
+  std::string data_params;  // parameter text for the data model
+
+  std::uint32_t heads = 1;
+  bool trainable_bias = true;
+  double init_scale = 0.1;  // std of each initial key/value coordinate
+
+  std::string optimizer;
+  std::string optimizer_params;
+  double time = 1.0;  // training length in t = samples / D
+  std::uint32_t batch = 1;
+  std::uint32_t threads = 1;
+
+  std::uint32_t test_size = 1;
+  std::uint32_t log_points = 1;
+  std::uint32_t bayes_samples = 0;  // 0: do not estimate the Bayes risk
+
+  // The resolved configuration as TOML text (written to the results folder).
+  std::string resolved_toml;
+};
+
+// The built-in default comparison, as TOML text.
+const std::string& default_compare_toml();
+
+// Builds the configuration. Throws UsageError naming the file, key and value
+// on malformed TOML, unknown keys, wrong types or out-of-range values.
+CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides);
+
+// Same, from TOML text already read (e.g. a results folder's config.toml).
+CompareConfig parse_compare_config(const std::string& toml_text, const std::string& source_name);
+
+}  // namespace attnlab

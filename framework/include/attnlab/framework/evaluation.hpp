@@ -1,0 +1,42 @@
+// Measuring a learner on the shared test set: error, teacher overlaps, Gram
+// matrices and head usage.
+#pragma once
+
+#include <attnlab/framework/learner.hpp>
+#include <attnlab/sdk/types.hpp>
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <vector>
+
+namespace attnlab {
+
+// A fixed set of samples every compared model is scored on.
+struct TestSet {
+  std::uint32_t size = 0;
+  std::uint32_t length = 0;
+  std::uint32_t dimension = 0;
+  std::vector<double> tokens;  // (size*L) x D row-major
+  std::vector<double> labels;
+};
+
+// Teacher directions: keys F x D, value D (squared norms D).
+struct Teacher {
+  RowMatrix keys;
+  Eigen::VectorXd value;
+};
+
+struct Evaluation {
+  double test_mse = 0.0;           // mean (y - f)^2
+  RowMatrix key_overlaps;          // H x F: m[h,f] = k_h . k*_f / D
+  Eigen::VectorXd value_overlaps;  // H: r[h] = v_h . v* / D
+  RowMatrix key_gram;              // H x H: K K^T / D
+  RowMatrix value_gram;            // H x H: V V^T / D
+  Eigen::VectorXd usage;           // H: mean total attention weight per head
+};
+
+// Evaluates in chunks of at most `chunk` samples (the learner's max batch).
+Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk);
+
+}  // namespace attnlab

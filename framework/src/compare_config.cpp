@@ -1,0 +1,309 @@
+#include <attnlab/framework/compare_config.hpp>
+#include <attnlab/framework/errors.hpp>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace attnlab {
+namespace {
+
+// Several features of decreasing variance plus a common mean direction, with
+// one more head than features: the setting where heads first agree on the
+// mean, then specialize, and where the activations differ visibly.
+const char* const kDefaultToml = R"(# attnlab default comparison
+seed = 1
+activations = ["softmax", "softmax1", "bayes-softmax"]
+
+[data]
+plugin = "single-location"
+D = 100
+L = 8
+delta = 0.1
+prior = "gaussian"
+mean = [1.5, 0.0, 0.0]
+std = [2.0, 1.4, 0.8]
+
+[model]
+heads = 4
+bias = true
+init_scale = 0.1
+
+[train]
+optimizer = "sgd"
+time = 10000.0
+batch = 16
+threads = 2
+
+# A constant per-sample step: with scores x.k/sqrt(D) and overlaps k.k*/D,
+# this makes the curves in t = samples/D the same for every D.
+[train.optimizer_params]
+eta = 0.1
+lr_scale = "none"
+
+[eval]
+test_size = 4096
+log_points = 30
+bayes_samples = 200000
+)";
+
+[[noreturn]] void bad(const std::string& key, const std::string& message) {
+  throw UsageError("config key '" + key + "' " + message);
+}
+
+// Shortest text that reads back as the same double.
+std::string format_number(double value) {
+  return fmt::format("{}", value);
+}
+
+// A TOML value as plugin parameter text (see sdk/params.hpp).
+std::string to_param_value(const toml::node& node, const std::string& key) {
+  if (const auto* v = node.as_integer()) return std::to_string(v->get());
+  if (const auto* v = node.as_floating_point()) return format_number(v->get());
+  if (const auto* v = node.as_boolean()) return v->get() ? "true" : "false";
+  if (const auto* v = node.as_string()) return v->get();
+  if (const auto* array = node.as_array()) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      text += (i == 0 ? "" : ", ") + to_param_value(*array->get(i), key);
+    }
+    return text + "]";
+  }
+  bad(key, "has a value type that cannot be passed to a plugin");
+}
+
+std::string to_param_text(const toml::table& table, const std::string& prefix, const std::set<std::string>& skip) {
+  std::string text;
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    if (skip.count(name) != 0) continue;
+    text += name + " = " + to_param_value(node, prefix + name) + "\n";
+  }
+  return text;
+}
+
+// Copies `overlay` onto `base`, recursing into tables.
+void merge(toml::table& base, const toml::table& overlay) {
+  for (const auto& [key, node] : overlay) {
+    if (const auto* sub = node.as_table(); sub != nullptr && base[key].is_table()) {
+      merge(*base[key].as_table(), *sub);
+    } else {
+      base.insert_or_assign(key, node);
+    }
+  }
+}
+
+toml::table parse_toml(const std::string& text, const std::string& source) {
+  try {
+    return toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    throw UsageError(source + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
+                     ": malformed TOML: " + std::string(e.description()));
+  }
+}
+
+// `section.key=value`: the value is read as TOML, or as a plain string when
+// it is not valid TOML (so `--set train.optimizer=adam` needs no quotes).
+void apply_override(toml::table& config, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw UsageError("--set '" + assignment + "' must look like section.key=value");
+  }
+  const std::string path = assignment.substr(0, eq);
+  const std::string value_text = assignment.substr(eq + 1);
+  toml::table value_table;
+  try {
+    value_table = toml::parse("value = " + value_text);
+  } catch (const toml::parse_error&) {
+    value_table.insert("value", value_text);
+  }
+  toml::table* table = &config;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw UsageError("--set '" + assignment + "' has an empty key part");
+    if (dot == std::string::npos) {
+      table->insert_or_assign(part, *value_table.get("value"));
+      return;
+    }
+    if (!(*table)[part].is_table()) table->insert_or_assign(part, toml::table{});
+    table = (*table)[part].as_table();
+    start = dot + 1;
+  }
+}
+
+class Reader {
+ public:
+  explicit Reader(const toml::table& root) : root_(root) {}
+
+  const toml::node* find(const std::string& key) const { return root_.at_path(key).node(); }
+
+  const toml::node& require(const std::string& key) const {
+    const auto* node = find(key);
+    if (node == nullptr) bad(key, "is missing");
+    return *node;
+  }
+
+  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) const {
+    const auto* value = require(key).as_integer();
+    if (value == nullptr) bad(key, "must be an integer");
+    const std::int64_t v = value->get();
+    if (v < min || v > max) {
+      bad(key,
+          "= " + std::to_string(v) + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+    return v;
+  }
+
+  double number(const std::string& key, double min, double max) const {
+    const auto& node = require(key);
+    double v = 0.0;
+    if (const auto* f = node.as_floating_point()) {
+      v = f->get();
+    } else if (const auto* i = node.as_integer()) {
+      v = static_cast<double>(i->get());
+    } else {
+      bad(key, "must be a number");
+    }
+    if (!std::isfinite(v) || v < min || v > max) {
+      bad(key, "= " + format_number(v) + " is out of range [" + format_number(min) + ", " + format_number(max) + "]");
+    }
+    return v;
+  }
+
+  bool boolean(const std::string& key) const {
+    const auto* value = require(key).as_boolean();
+    if (value == nullptr) bad(key, "must be true or false");
+    return value->get();
+  }
+
+  std::string string(const std::string& key) const {
+    const auto* value = require(key).as_string();
+    if (value == nullptr || value->get().empty()) bad(key, "must be a non-empty string");
+    return value->get();
+  }
+
+  const toml::table& table(const std::string& key) const {
+    const auto* node = find(key);
+    if (node == nullptr || !node->is_table()) bad(key, "must be a table");
+    return *node->as_table();
+  }
+
+ private:
+  const toml::table& root_;
+};
+
+// Every key the host itself reads; [data] beyond `plugin` and the parameter
+// tables belong to plugins and are checked by them.
+void reject_unknown_keys(const toml::table& root) {
+  const std::map<std::string, std::set<std::string>> known = {
+      {"", {"seed", "activations", "activation_params", "data", "model", "train", "eval"}},
+      {"model", {"heads", "bias", "init_scale"}},
+      {"train", {"optimizer", "optimizer_params", "time", "batch", "threads"}},
+      {"eval", {"test_size", "log_points", "bayes_samples"}},
+  };
+  for (const auto& [section, keys] : known) {
+    const toml::table* table = section.empty() ? &root : root[section].as_table();
+    if (table == nullptr) {
+      if (root.contains(section)) bad(section, "must be a table");
+      continue;
+    }
+    for (const auto& [key, node] : *table) {
+      const std::string name(key.str());
+      if (keys.count(name) == 0) {
+        std::string allowed;
+        for (const auto& k : keys) allowed += (allowed.empty() ? "" : ", ") + k;
+        throw UsageError("unknown config key '" + (section.empty() ? name : section + "." + name) + "' (known keys" +
+                         (section.empty() ? "" : " in [" + section + "]") + ": " + allowed + ")");
+      }
+    }
+  }
+}
+
+CompareConfig build(const toml::table& root) {
+  reject_unknown_keys(root);
+  const Reader r(root);
+  CompareConfig config;
+  constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+  config.seed = static_cast<std::uint64_t>(r.integer("seed", 0, std::numeric_limits<std::int64_t>::max()));
+
+  const auto* activations = r.require("activations").as_array();
+  if (activations == nullptr || activations->empty()) bad("activations", "must be a non-empty list of plugin ids");
+  std::set<std::string> seen;
+  for (const auto& node : *activations) {
+    const auto* id = node.as_string();
+    if (id == nullptr) bad("activations", "must contain only strings (plugin ids)");
+    if (!seen.insert(id->get()).second) bad("activations", "lists '" + id->get() + "' twice");
+    config.activations.push_back(id->get());
+  }
+  if (const auto* params = root["activation_params"].as_table()) {
+    for (const auto& [id, node] : *params) {
+      const std::string name(id.str());
+      if (seen.count(name) == 0) bad("activation_params." + name, "is for an activation not in 'activations'");
+      if (!node.is_table()) bad("activation_params." + name, "must be a table");
+      config.activation_params[name] = to_param_text(*node.as_table(), "activation_params." + name + ".", {});
+    }
+  }
+
+  const toml::table& data = r.table("data");
+  config.data_plugin = r.string("data.plugin");
+  config.data_params = to_param_text(data, "data.", {"plugin"});
+
+  config.heads = static_cast<std::uint32_t>(r.integer("model.heads", 1, 4096));
+  config.trainable_bias = r.boolean("model.bias");
+  config.init_scale = r.number("model.init_scale", 0.0, 1e6);
+
+  config.optimizer = r.string("train.optimizer");
+  if (const auto* params = root.at_path("train.optimizer_params").as_table()) {
+    config.optimizer_params = to_param_text(*params, "train.optimizer_params.", {});
+  }
+  config.time = r.number("train.time", 1e-12, 1e12);
+  config.batch = static_cast<std::uint32_t>(r.integer("train.batch", 1, 1 << 20));
+  config.threads = static_cast<std::uint32_t>(r.integer("train.threads", 1, 1024));
+
+  config.test_size = static_cast<std::uint32_t>(r.integer("eval.test_size", 1, kMaxU32));
+  config.log_points = static_cast<std::uint32_t>(r.integer("eval.log_points", 1, 100000));
+  config.bayes_samples = static_cast<std::uint32_t>(r.integer("eval.bayes_samples", 0, kMaxU32));
+
+  std::ostringstream text;
+  text << root << "\n";
+  config.resolved_toml = text.str();
+  return config;
+}
+
+}  // namespace
+
+const std::string& default_compare_toml() {
+  static const std::string text = kDefaultToml;
+  return text;
+}
+
+CompareConfig parse_compare_config(const std::string& toml_text, const std::string& source_name) {
+  return build(parse_toml(toml_text, source_name));
+}
+
+CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides) {
+  toml::table root = parse_toml(default_compare_toml(), "built-in default");
+  if (path) {
+    std::ifstream file(*path);
+    if (!file) throw UsageError("cannot read config file '" + *path + "'");
+    std::stringstream text;
+    text << file.rdbuf();
+    const toml::table user = parse_toml(text.str(), *path);
+    // Data parameters depend on each other (a discrete prior takes no
+    // `mean`), so a [data] table in the file replaces the default's whole.
+    if (user.contains("data")) root.insert_or_assign("data", toml::table{});
+    merge(root, user);
+  }
+  for (const auto& assignment : overrides) apply_override(root, assignment);
+  return build(root);
+}
+
+}  // namespace attnlab

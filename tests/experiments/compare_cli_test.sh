@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End-to-end checks of `attnlab compare` and `attnlab bayes-risk` through the
+# CLI: reproducibility, resume after a kill, and one-line errors for bad input.
+# Usage: compare_cli_test.sh /path/to/attnlab
+set -uo pipefail
+attnlab="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+
+pass() { passes=$((passes + 1)); echo "ok   $1"; }
+fail() { failures=$((failures + 1)); echo "FAIL $1"; }
+
+# A small comparison that still logs many points.
+small=(--set data.D=40 --set data.L=5 --set train.time=400 --set eval.test_size=256
+       --set eval.log_points=12 --set eval.bayes_samples=2000)
+
+run() { "$attnlab" compare "${small[@]}" "$@" >"$work/last.log" 2>&1; }
+
+# --- reproducibility -------------------------------------------------------
+run --out "$work/a" && run --out "$work/b" || { cat "$work/last.log"; fail "small comparison runs"; }
+if cmp -s "$work/a/metrics.jsonl" "$work/b/metrics.jsonl"; then pass "same seed: byte-identical metrics.jsonl"
+else fail "same seed: byte-identical metrics.jsonl"; fi
+run --out "$work/t1" --set train.threads=1 && run --out "$work/t2" --set train.threads=2
+if cmp -s "$work/t1/metrics.jsonl" "$work/t2/metrics.jsonl" && cmp -s "$work/a/metrics.jsonl" "$work/t1/metrics.jsonl"; then
+  pass "1 and 2 threads: byte-identical metrics.jsonl"
+else fail "1 and 2 threads: byte-identical metrics.jsonl"; fi
+run --out "$work/s2" --set seed=2
+if ! cmp -s "$work/a/metrics.jsonl" "$work/s2/metrics.jsonl"; then pass "different seeds differ"
+else fail "different seeds differ"; fi
+lines=$(wc -l <"$work/a/metrics.jsonl")
+if [ "$lines" -ge 30 ] && [ $((lines % 3)) -eq 0 ]; then pass "metrics: one line per model per log point ($lines)"
+else fail "metrics: one line per model per log point ($lines)"; fi
+for f in config.toml summary.csv summary.txt test_error.svg attnlab.log; do
+  if [ -s "$work/a/$f" ]; then pass "results folder has $f"; else fail "results folder has $f"; fi
+done
+if grep -q '^# plugin activation softmax 1.0.0 fnv1a64:' "$work/a/config.toml" && grep -q '^seed = 1' "$work/a/config.toml"; then
+  pass "config.toml records seed, plugin versions and file hashes"
+else fail "config.toml records seed, plugin versions and file hashes"; fi
+if [ "$(grep -c ',ok,' "$work/a/summary.csv")" -eq 3 ]; then pass "summary.csv: one ok row per activation"
+else fail "summary.csv: one ok row per activation"; fi
+
+# --- existing folders, resume after a kill --------------------------------
+if ! run --out "$work/a" && grep -q "results folder '$work/a' already exists" "$work/last.log"; then
+  pass "an existing results folder is refused"
+else fail "an existing results folder is refused"; fi
+run --out "$work/a" --force && pass "--force replaces a results folder" || fail "--force replaces a results folder"
+if "$attnlab" compare --out "$work/a" --resume >"$work/last.log" 2>&1 && grep -q "already finished" "$work/last.log"; then pass "--resume skips a finished run"
+else fail "--resume skips a finished run"; fi
+
+long=(--set train.time=6000)
+run --out "$work/full" "${long[@]}" || fail "uninterrupted long run"
+# Kill at several moments; each resume must end with the uninterrupted result.
+for delay in 0.3 1.0; do
+  rm -rf "$work/killed"
+  (timeout -s KILL "$delay" "$attnlab" compare "${small[@]}" "${long[@]}" --out "$work/killed") >/dev/null 2>&1
+  if [ -f "$work/killed/config.toml" ]; then
+    "$attnlab" compare --out "$work/killed" --resume >"$work/last.log" 2>&1 || { cat "$work/last.log"; fail "resume after kill at ${delay}s"; continue; }
+  else
+    run --out "$work/killed" "${long[@]}" --force  # killed before anything was written
+  fi
+  if cmp -s "$work/full/metrics.jsonl" "$work/killed/metrics.jsonl"; then
+    pass "kill at ${delay}s + --resume: metrics identical to an uninterrupted run"
+  else fail "kill at ${delay}s + --resume: metrics identical to an uninterrupted run"; fi
+done
+
+# --- bad input: one line naming the culprit, non-zero exit -----------------
+expect_error() {  # description, regex, arguments...
+  local description="$1" pattern="$2"; shift 2
+  "$attnlab" "$@" >"$work/err.log" 2>&1
+  local status=$?
+  if [ "$status" -ne 0 ] && grep -Eq "$pattern" "$work/err.log" && [ "$(grep -c . "$work/err.log")" -le 2 ]; then
+    pass "$description"
+  else
+    echo "  exit $status, output:"; sed 's/^/    /' "$work/err.log"; fail "$description"
+  fi
+}
+printf 'seed = 1\n[model\nheads = 2\n' >"$work/bad.toml"
+expect_error "malformed TOML" "bad.toml:2:.*malformed TOML" compare "$work/bad.toml" --out "$work/x1"
+expect_error "unknown key" "unknown config key 'model.head'" compare --set model.head=3 --out "$work/x2"
+expect_error "unknown activation" "unknown activation plugin 'softmaks'.*available: .*softmax" \
+  compare --set 'activations=["softmaks"]' --out "$work/x3"
+expect_error "unknown data model" "unknown data-model plugin 'nope'" compare --set data.plugin=nope --out "$work/x4"
+expect_error "D < F + 1" "D = 3 must be at least F \+ 1 = 4" compare --set data.D=3 --out "$work/x5"
+expect_error "L = 0" "L = 0 must be at least 1" compare --set data.L=0 --out "$work/x6"
+expect_error "H = 0" "config key 'model.heads' = 0 is out of range" compare --set model.heads=0 --out "$work/x7"
+expect_error "negative std" "std.*-1" compare --set 'data.std=[1, -1, 1]' --out "$work/x8"
+printf '[data]\nplugin = "single-location"\nprior = "discrete"\nsupport = [[1.0], [-1.0]]\nweights = [0.0, 0.0]\n' \
+  >"$work/discrete.toml"
+expect_error "weights without a positive sum" "weights.*positive" compare "$work/discrete.toml" --out "$work/x9"
+expect_error "unknown data parameter" "unknown parameter 'colour'" compare --set data.colour=1 --out "$work/x10"
+expect_error "unknown optimizer" "unknown optimizer plugin 'sgdd'" compare --set train.optimizer=sgdd --out "$work/x11"
+for i in 1 2 3 4 5 6 7 8 9 10 11; do
+  [ -e "$work/x$i" ] && fail "failed setup left a results folder x$i behind"
+done
+
+# --- bayes-risk --------------------------------------------------------------
+if "$attnlab" bayes-risk --set data.delta=0.5 --set 'data.std=[0,0,0]' --set 'data.mean=[0,0,0]' --set data.L=4 \
+  --samples 1000 >"$work/bayes.log" 2>&1 && grep -q "Bayes risk = 1 +- 0 " "$work/bayes.log"; then
+  pass "bayes-risk: no signal gives delta^2 + 1 - 1/L = 1.0 exactly"
+else cat "$work/bayes.log"; fail "bayes-risk: no signal gives delta^2 + 1 - 1/L"; fi
+
+echo "compare CLI: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]

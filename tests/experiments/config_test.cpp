@@ -1,0 +1,104 @@
+// Comparison configs: defaults, files, overrides, and the exact errors for
+// bad input.
+#include <attnlab/framework/compare_config.hpp>
+#include <attnlab/framework/errors.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+using Catch::Matchers::Contains;
+using attnlab::load_compare_config;
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("the built-in default compares the three paper activations", "[config]") {
+  const auto config = load_compare_config(std::nullopt, {});
+  CHECK(config.activations == std::vector<std::string>{"softmax", "softmax1", "bayes-softmax"});
+  CHECK(config.data_plugin == "single-location");
+  CHECK_THAT(config.data_params, Contains("D = 100") && Contains("std = [2, 1.4, 0.8]"));
+  CHECK(config.heads >= 4);  // at least one more head than the 3 features
+  CHECK(config.optimizer == "sgd");
+  CHECK_THAT(config.optimizer_params, Contains("eta = "));
+}
+
+TEST_CASE("overrides given with --set are typed as TOML or as plain strings", "[config]") {
+  const auto config = load_compare_config(
+      std::nullopt, {"data.D=256", "train.optimizer=adam", "activations=[\"softmax\"]", "model.bias=false"});
+  CHECK_THAT(config.data_params, Contains("D = 256"));
+  CHECK(config.optimizer == "adam");
+  CHECK(config.activations == std::vector<std::string>{"softmax"});
+  CHECK_FALSE(config.trainable_bias);
+}
+
+TEST_CASE("a config file is merged over the defaults", "[config]") {
+  const auto path = write_temp("attnlab_config_merge.toml", "seed = 7\n[model]\nheads = 6\n");
+  const auto config = load_compare_config(path, {});
+  CHECK(config.seed == 7);
+  CHECK(config.heads == 6);
+  CHECK(config.batch == load_compare_config(std::nullopt, {}).batch);
+}
+
+TEST_CASE("a [data] table in a file replaces the default's whole", "[config]") {
+  const auto path = write_temp("attnlab_config_data.toml",
+                               "[data]\nplugin = \"single-location\"\nprior = \"discrete\"\nsupport = [[1.0], [-1.0]]\n");
+  const auto config = load_compare_config(path, {"data.D=30"});
+  CHECK_THAT(config.data_params, Contains("prior = discrete") && Contains("D = 30"));
+  CHECK_THAT(config.data_params, !Contains("mean") && !Contains("std"));
+}
+
+TEST_CASE("the resolved config reloads to the same config", "[config]") {
+  const auto config = load_compare_config(std::nullopt, {"data.L=5", "seed=3"});
+  const auto again = attnlab::parse_compare_config(config.resolved_toml, "resolved");
+  CHECK(again.resolved_toml == config.resolved_toml);
+  CHECK(again.seed == 3);
+  CHECK(again.data_params == config.data_params);
+}
+
+TEST_CASE("bad configs are rejected with the key and value named", "[config]") {
+  SECTION("malformed TOML names file, line and column") {
+    const auto path = write_temp("attnlab_config_bad.toml", "seed = 1\n[model\nheads = 2\n");
+    CHECK_THROWS_WITH(load_compare_config(path, {}), Contains("attnlab_config_bad.toml:2:") && Contains("malformed TOML"));
+  }
+  SECTION("missing file") {
+    CHECK_THROWS_WITH(load_compare_config(std::string("/nonexistent/x.toml"), {}),
+                      Contains("cannot read config file '/nonexistent/x.toml'"));
+  }
+  SECTION("unknown keys, top level and in a section") {
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"train.bathc=3"}),
+                      Contains("unknown config key 'train.bathc'") && Contains("batch"));
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"sed=3"}), Contains("unknown config key 'sed'"));
+  }
+  SECTION("out-of-range values") {
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"model.heads=0"}),
+                      Contains("config key 'model.heads' = 0 is out of range [1, 4096]"));
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"train.time=-1"}),
+                      Contains("config key 'train.time' = -1 is out of range"));
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"train.batch=0"}),
+                      Contains("config key 'train.batch' = 0 is out of range"));
+  }
+  SECTION("wrong types") {
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"model.heads=four"}),
+                      Contains("config key 'model.heads' must be an integer"));
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"activations=[]"}),
+                      Contains("config key 'activations' must be a non-empty list"));
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"activations=[\"softmax\", \"softmax\"]"}),
+                      Contains("lists 'softmax' twice"));
+  }
+  SECTION("malformed --set") {
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"heads"}), Contains("--set 'heads' must look like"));
+  }
+  SECTION("activation parameters for an activation not compared") {
+    CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"activation_params.erf.c=1"}),
+                      Contains("'activation_params.erf' is for an activation not in 'activations'"));
+  }
+}

@@ -1,0 +1,117 @@
+// PluginLibrary::load: what is accepted, and that every rejection names the
+// file and the reason in one line.
+#include "test_support.hpp"
+
+#include <attnlab/framework/errors.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+using attnlab::PluginKind;
+using attnlab::PluginLibrary;
+using attnlab::PluginLoadError;
+using attnlab::test::bad_fixture;
+using attnlab::test::good_fixture;
+using attnlab::test::thrown_message;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string load_error(const std::filesystem::path& path) {
+  const std::string message = thrown_message<PluginLoadError>([&] { PluginLibrary::load(path); });
+  CHECK(message.find('\n') == std::string::npos);
+  return message;
+}
+
+std::string abi(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+}  // namespace
+
+TEST_CASE("a built-in plugin loads with its descriptor", "[loader]") {
+  const auto softmax = attnlab::test::builtin_plugin("softmax");
+  CHECK(softmax->id() == "softmax");
+  CHECK(softmax->kind() == PluginKind::Activation);
+  CHECK(softmax->version() == "1.0.0");
+  CHECK(softmax->name() == "Softmax");
+  CHECK(softmax->path().is_absolute());
+  CHECK(softmax->label() == "plugin 'softmax' (" + softmax->path().string() + ")");
+}
+
+TEST_CASE("relative paths and paths with . and .. are made canonical", "[loader]") {
+  const auto absolute = std::filesystem::canonical(good_fixture("fixture-good"));
+  CHECK(PluginLibrary::load(std::filesystem::relative(absolute))->path() == absolute);
+  const auto detour = absolute.parent_path() / "." / ".." / "good" / absolute.filename();
+  CHECK(PluginLibrary::load(detour)->path() == absolute);
+}
+
+TEST_CASE("valid fixtures of every kind load", "[loader][fixture]") {
+  CHECK(PluginLibrary::load(good_fixture("fixture-good"))->kind() == PluginKind::Activation);
+  CHECK(PluginLibrary::load(good_fixture("fixture-uniform"))->kind() == PluginKind::Activation);
+  CHECK(PluginLibrary::load(good_fixture("fixture-data-model"))->kind() == PluginKind::DataModel);
+  CHECK(PluginLibrary::load(good_fixture("fixture-optimizer"))->kind() == PluginKind::Optimizer);
+  const auto good = PluginLibrary::load(good_fixture("fixture-good"));
+  CHECK(attnlab::describe_capabilities(good->capabilities()) == "analytic-backward,learnable-parameters");
+}
+
+TEST_CASE("a missing file is refused", "[loader]") {
+  const auto path = attnlab::test::bad_fixture_dir() / "no-such-plugin.so";
+  CHECK(load_error(path) == std::string("cannot load plugin '") + path.string() + "': file does not exist");
+}
+
+TEST_CASE("a text file named .so is refused", "[loader]") {
+  attnlab::test::TempDir dir;
+  const auto path = dir.path() / "notes.so";
+  attnlab::test::write_text_file(path, "this is not a shared library\n");
+  CHECK_THAT(load_error(path), Contains("notes.so") && Contains("not a loadable shared library"));
+}
+
+TEST_CASE("a folder named .so is refused", "[loader]") {
+  attnlab::test::TempDir dir;
+  const auto path = dir.path() / "folder.so";
+  std::filesystem::create_directory(path);
+  CHECK_THAT(load_error(path), Contains("folder.so") && Contains("not a regular file"));
+}
+
+TEST_CASE("a shared library without the entry point is not a plugin", "[loader][fixture]") {
+  CHECK_THAT(
+      load_error(bad_fixture("fixture-no-entry")),
+      Contains("fixture-no-entry.so") && Contains("not an attnlab plugin (no 'attnlab_plugin_entry' entry point)"));
+}
+
+TEST_CASE("a plugin built for another ABI major is refused naming both versions", "[loader][fixture]") {
+  CHECK_THAT(
+      load_error(bad_fixture("fixture-abi-major")),
+      Contains("fixture-abi-major.so") &&
+          Contains("plugin ABI " + abi(ATTNLAB_ABI_MAJOR + 1, ATTNLAB_ABI_MINOR) +
+                   " is incompatible with this attnlab's plugin ABI " + abi(ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR)));
+}
+
+TEST_CASE("a plugin built for a newer ABI minor is refused naming both versions", "[loader][fixture]") {
+  CHECK_THAT(load_error(bad_fixture("fixture-abi-minor")),
+             Contains("fixture-abi-minor.so") &&
+                 Contains("plugin ABI " + abi(ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR + 1) +
+                          " is newer than this attnlab's plugin ABI " + abi(ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR)));
+}
+
+TEST_CASE("a null function in the table is refused naming the entry", "[loader][fixture]") {
+  CHECK_THAT(load_error(bad_fixture("fixture-null-forward")),
+             Contains("fixture-null-forward.so") &&
+                 Contains("malformed descriptor: activation table entry 'forward' is null"));
+}
+
+TEST_CASE("an empty id is refused", "[loader][fixture]") {
+  CHECK_THAT(load_error(bad_fixture("fixture-empty-id")),
+             Contains("fixture-empty-id.so") && Contains("malformed descriptor: empty id"));
+}
+
+TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper catch them", "[loader][fixture]") {
+  for (const char* name : {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-nan-forward",
+                           "fixture-wrong-backward", "fixture-unnormalized", "fixture-overrun"}) {
+    INFO(name);
+    CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Activation);
+  }
+}
