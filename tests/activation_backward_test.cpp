@@ -17,14 +17,9 @@ using attnlab::test::Buffer;
 using attnlab::test::builtin_plugin;
 using attnlab::test::forward;
 using attnlab::test::Mask;
+using attnlab::test::random_buffer;
 
 namespace {
-
-Buffer random_buffer(Rng& rng, std::size_t count, double scale) {
-  Buffer values(count);
-  for (auto& v : values) v = scale * rng.normal();
-  return values;
-}
 
 // Probe loss L(s) = <G, act(s)>, whose score gradient is backward(G).
 double probe_loss(Activation& a, ScoreShape shape, const Buffer& scores, const Buffer& grad_weights, const Mask& mask) {

@@ -24,12 +24,6 @@ namespace {
 // ~1e-15 of the closed form; any formula error is O(1e-2) or larger.
 constexpr double kRoundoff = 1e-14;
 
-Buffer random_scores(Rng& rng, std::size_t count, double scale) {
-  Buffer scores(count);
-  for (auto& s : scores) s = scale * rng.normal();
-  return scores;
-}
-
 double sum(const Buffer& values, std::size_t begin, std::size_t end) {
   double total = 0.0;
   for (std::size_t i = begin; i < end; ++i) total += values[i];
@@ -66,7 +60,7 @@ TEST_CASE("softmax is shift invariant per head", "[builtin][softmax]") {
   Activation softmax(builtin_plugin("softmax"));
   Rng rng(1);
   const ScoreShape shape{2, 3, 5};
-  Buffer scores = random_scores(rng, shape.size(), 2.0);
+  Buffer scores = attnlab::test::random_buffer(rng, shape.size(), 2.0);
   const Buffer before = forward(softmax, shape, scores);
   // A different shift for every head of every sample.
   for (std::size_t i = 0; i < scores.size(); ++i) scores[i] += 10.0 * static_cast<double>(i / shape.length) - 20.0;
@@ -80,7 +74,7 @@ TEST_CASE("softmax heads do not interact", "[builtin][softmax]") {
   Activation softmax(builtin_plugin("softmax"));
   Rng rng(2);
   const ScoreShape shape{1, 2, 4};
-  Buffer scores = random_scores(rng, shape.size(), 1.0);
+  Buffer scores = attnlab::test::random_buffer(rng, shape.size(), 1.0);
   const Buffer before = forward(softmax, shape, scores);
   for (std::size_t l = 4; l < 8; ++l) scores[l] += 3.0 * static_cast<double>(l);  // head 1 only
   const Buffer after = forward(softmax, shape, scores);
@@ -126,7 +120,7 @@ TEST_CASE("softmax-1 sums to at most 1 per head", "[builtin][softmax1]") {
   Activation softmax1(builtin_plugin("softmax1"));
   Rng rng(3);
   const ScoreShape shape{3, 4, 5};
-  const Buffer weights = forward(softmax1, shape, random_scores(rng, shape.size(), 3.0));
+  const Buffer weights = forward(softmax1, shape, attnlab::test::random_buffer(rng, shape.size(), 3.0));
   for (std::size_t row = 0; row < std::size_t{shape.batch} * shape.heads; ++row) {
     const double total = sum(weights, row * shape.length, (row + 1) * shape.length);
     CHECK(total > 0.0);
@@ -146,7 +140,7 @@ TEST_CASE("Bayes-softmax sums to 1 per sample, not per head", "[builtin][bayes]"
   Activation bayes(builtin_plugin("bayes-softmax"));
   Rng rng(4);
   const ScoreShape shape{4, 3, 5};
-  const Buffer weights = forward(bayes, shape, random_scores(rng, shape.size(), 2.0));
+  const Buffer weights = forward(bayes, shape, attnlab::test::random_buffer(rng, shape.size(), 2.0));
   const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
   bool some_head_not_one = false;
   for (std::size_t b = 0; b < shape.batch; ++b) {
@@ -177,7 +171,7 @@ TEST_CASE("Bayes-softmax couples the heads; softmax does not", "[builtin][bayes]
 TEST_CASE("head masks: masked heads get exactly 0", "[builtin][mask]") {
   Rng rng(5);
   const ScoreShape shape{2, 3, 4};
-  const Buffer scores = random_scores(rng, shape.size(), 2.0);
+  const Buffer scores = attnlab::test::random_buffer(rng, shape.size(), 2.0);
   const Mask mask{1, 0, 1};
 
   SECTION("per-head activations leave the other heads unchanged") {

@@ -2,6 +2,7 @@
 // file and the reason in one line.
 #include "test_support.hpp"
 
+#include <attnlab/framework/descriptor_validation.hpp>
 #include <attnlab/framework/errors.hpp>
 
 #include <catch2/catch.hpp>
@@ -108,10 +109,48 @@ TEST_CASE("an empty id is refused", "[loader][fixture]") {
              Contains("fixture-empty-id.so") && Contains("malformed descriptor: empty id"));
 }
 
+TEST_CASE("an optimizer constraint outside the enum is refused", "[loader]") {
+  // A descriptor in this process: the loader's checks do not need a file.
+  attnlab_optimizer_table table{
+      sizeof(attnlab_optimizer_table),
+      ATTNLAB_CONSTRAINT_SPHERE,
+      +[](const char*, void**, attnlab_error_buffer) { return ATTNLAB_OK; },
+      +[](void*) {},
+      +[](const void*, const attnlab_parameter_group*, std::uint32_t, std::size_t*, attnlab_error_buffer) {
+        return ATTNLAB_OK;
+      },
+      +[](void*, attnlab_step_info, attnlab_parameter_group*, std::uint32_t, double*, attnlab_error_buffer) {
+        return ATTNLAB_OK;
+      },
+  };
+  const attnlab_plugin_descriptor descriptor{ATTNLAB_ABI_MAJOR,
+                                             ATTNLAB_ABI_MINOR,
+                                             sizeof(attnlab_plugin_descriptor),
+                                             ATTNLAB_KIND_OPTIMIZER,
+                                             "in-process",
+                                             "In-process optimizer",
+                                             "0.1.0",
+                                             "",
+                                             0,
+                                             &table};
+  CHECK(attnlab::validate_descriptor(&descriptor) == PluginKind::Optimizer);
+  table.constraint = 2;
+  CHECK_THAT(thrown_message<PluginLoadError>([&] { attnlab::validate_descriptor(&descriptor); }),
+             Contains("malformed descriptor: optimizer constraint 2 is not one of 0 (none), 1 (sphere)"));
+}
+
 TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper catch them", "[loader][fixture]") {
   for (const char* name : {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-nan-forward",
                            "fixture-wrong-backward", "fixture-unnormalized", "fixture-overrun"}) {
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Activation);
+  }
+  for (const char* name : {"fixture-unit-key", "fixture-zero-risk", "fixture-label-overrun"}) {
+    INFO(name);
+    CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::DataModel);
+  }
+  for (const char* name : {"fixture-gradient-ascent", "fixture-false-sphere", "fixture-state-overrun"}) {
+    INFO(name);
+    CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Optimizer);
   }
 }

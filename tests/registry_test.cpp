@@ -134,6 +134,22 @@ TEST_CASE("lookups by id and kind", "[registry]") {
   }
 }
 
+TEST_CASE("lookups of any kind, for check-plugin", "[registry]") {
+  PluginRegistry registry;
+  CHECK(registry.add_directory(attnlab::test::builtin_dir()).empty());
+  CHECK(registry.get("single-location")->kind() == PluginKind::DataModel);
+  CHECK(registry.resolve("sgd-sphere")->kind() == PluginKind::Optimizer);
+  CHECK(registry.resolve("softmax")->kind() == PluginKind::Activation);
+  const auto file = registry.resolve(good_fixture("fixture-data-model").string());
+  CHECK(file->id() == "fixture-data-model");
+  CHECK(registry.find("fixture-data-model") == file);
+  CHECK_THAT(thrown_message<UsageError>([&] { registry.resolve("nope"); }),
+             Contains("unknown plugin 'nope'; available: activation: bayes-softmax, softmax") &&
+                 Contains("; data-model: fixture-data-model, single-location; optimizer: adam, sgd, sgd-sphere"));
+  CHECK_THAT(thrown_message<UsageError>([&] { PluginRegistry().get("nope"); }),
+             Contains("unknown plugin 'nope'; available: none"));
+}
+
 TEST_CASE("search paths split on ':' and drop empty entries", "[discovery]") {
   const auto entries = attnlab::split_search_path("a::/b/c:");
   CHECK(entries == std::vector<std::filesystem::path>{"a", "/b/c"});

@@ -51,4 +51,10 @@ Buffer forward(Activation& activation, ScoreShape shape, const Buffer& scores, c
   return weights;
 }
 
+Buffer random_buffer(Rng& rng, std::size_t count, double scale) {
+  Buffer values(count);
+  for (auto& v : values) v = scale * rng.normal();
+  return values;
+}
+
 }  // namespace attnlab::test

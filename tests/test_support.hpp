@@ -4,6 +4,7 @@
 
 #include <attnlab/framework/activation.hpp>
 #include <attnlab/framework/plugin_library.hpp>
+#include <attnlab/framework/random.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -45,6 +46,9 @@ class TempDir {
 void write_text_file(const std::filesystem::path& path, const std::string& text);
 
 Buffer forward(Activation& activation, ScoreShape shape, const Buffer& scores, const Mask& mask = {});
+
+// `count` independent N(0, scale^2) numbers.
+Buffer random_buffer(Rng& rng, std::size_t count, double scale);
 
 // The message of the Expected exception `body` throws; fails the test when it
 // throws nothing (or lets another exception type propagate).

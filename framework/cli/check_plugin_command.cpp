@@ -1,9 +1,15 @@
 #include "commands.hpp"
 
 #include <attnlab/framework/activation_checker.hpp>
+#include <attnlab/framework/activation_cost.hpp>
+#include <attnlab/framework/data_model_checker.hpp>
+#include <attnlab/framework/optimizer.hpp>
+#include <attnlab/framework/optimizer_checker.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace attnlab::cli {
 namespace {
@@ -21,26 +27,87 @@ const char* normalization_name(std::uint32_t normalization) {
   }
 }
 
+// A measurement, not a check: a plugin that cannot run has already failed
+// the checks above, so a failure here only says why there is no figure.
+void print_activation_cost(const std::shared_ptr<const PluginLibrary>& plugin, const CheckPluginOptions& options) {
+  const ScoreShape shape{64, 4, 16};
+  try {
+    const ActivationCost cost = measure_activation_cost(plugin, options.params, shape, options.seed);
+    fmt::print("  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us\n", shape.batch,
+               shape.heads, shape.length, cost.forward_microseconds, cost.backward_microseconds);
+  } catch (const std::exception& error) {
+    fmt::print("  cost per sample: not measured ({})\n", error.what());
+  }
+}
+
+std::vector<CheckResult> check_activation_plugin(const std::shared_ptr<const PluginLibrary>& plugin,
+                                                 const CheckPluginOptions& options) {
+  const auto& table = plugin->table<attnlab_activation_table>();
+  fmt::print("  normalization: {}; backward: {}\n", normalization_name(table.normalization),
+             (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0 ? "derived (forward-mode dual numbers)"
+                                                                          : "analytic");
+  ActivationCheckOptions check_options;
+  check_options.params = options.params;
+  check_options.seed = options.seed;
+  auto results = check_activation(plugin, check_options);
+  print_activation_cost(plugin, options);
+  return results;
+}
+
+std::vector<CheckResult> check_data_model_plugin(const std::shared_ptr<const PluginLibrary>& plugin,
+                                                 const CheckPluginOptions& options) {
+  const bool bayes = (plugin->capabilities() & ATTNLAB_CAP_BAYES_PREDICTION) != 0;
+  // Dimensions need an instance; if none can be made, the checks say why.
+  const auto dims = probe_data_dims(*plugin, options.params);
+  fmt::print("  {}; Bayes prediction and risk: {}\n",
+             dims ? fmt::format("D = {}, L = {}, F = {}", dims->dimension, dims->length, dims->features)
+                  : std::string("dimensions unavailable"),
+             bayes ? "yes" : "no");
+  DataModelCheckOptions check_options;
+  check_options.params = options.params;
+  check_options.seed = options.seed;
+  return check_data_model(plugin, check_options);
+}
+
+std::vector<CheckResult> check_optimizer_plugin(const std::shared_ptr<const PluginLibrary>& plugin,
+                                                const CheckPluginOptions& options) {
+  const std::uint32_t constraint = plugin->table<attnlab_optimizer_table>().constraint;
+  fmt::print("  constraint: {}\n", constraint == ATTNLAB_CONSTRAINT_SPHERE
+                                       ? "sphere (each key and value vector keeps its norm)"
+                                       : std::string(constraint_name(constraint)));
+  OptimizerCheckOptions check_options;
+  check_options.params = options.params;
+  check_options.seed = options.seed;
+  return check_optimizer(plugin, check_options);
+}
+
 }  // namespace
 
 int run_check_plugin(PluginEnvironment& environment, const CheckPluginOptions& options) {
   // Unrelated broken files on the search path do not stop the check.
   for (const auto& rejection : environment.rejections) spdlog::warn("{}", rejection.message);
-  const auto plugin = environment.registry.resolve(options.target, PluginKind::Activation);
-  const auto& table = plugin->table<attnlab_activation_table>();
+  const auto plugin = environment.registry.resolve(options.target);
   fmt::print("checking {} {} {} ({})\n", to_string(plugin->kind()), plugin->id(), plugin->version(),
              plugin->path().string());
-  fmt::print("  normalization: {}; backward: {}\n", normalization_name(table.normalization),
-             (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0 ? "derived (forward-mode dual numbers)"
-                                                                          : "analytic");
 
-  ActivationCheckOptions check_options;
-  check_options.params = options.params;
-  check_options.seed = options.seed;
+  std::vector<CheckResult> results;
+  switch (plugin->kind()) {
+    case PluginKind::Activation:
+      results = check_activation_plugin(plugin, options);
+      break;
+    case PluginKind::DataModel:
+      results = check_data_model_plugin(plugin, options);
+      break;
+    case PluginKind::Optimizer:
+      results = check_optimizer_plugin(plugin, options);
+      break;
+  }
+  std::size_t width = 20;
+  for (const CheckResult& result : results) width = std::max(width, result.name.size());
   int failed = 0;
   int passed = 0;
-  for (const CheckResult& result : check_activation(plugin, check_options)) {
-    fmt::print("  {}  {:<20} {}\n", result.passed ? "PASS" : "FAIL", result.name, result.detail);
+  for (const CheckResult& result : results) {
+    fmt::print("  {}  {:<{}} {}\n", result.passed ? "PASS" : "FAIL", result.name, width, result.detail);
     (result.passed ? passed : failed) += 1;
   }
   fmt::print("{} passed, {} failed\n", passed, failed);

@@ -48,4 +48,13 @@ struct BayesRiskOptions {
 
 int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions& options);
 
+struct NewPluginOptions {
+  std::string kind = "activation";  // activation | data-model | optimizer
+  std::string name;                 // the plugin id
+  std::string directory;            // project folder to create
+};
+
+// Needs no plugins: writes a skeleton project and prints how to build it.
+int run_new_plugin(const NewPluginOptions& options);
+
 }  // namespace attnlab::cli

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("plugins", "List every discovered plugin (built-in, $ATTNLAB_PLUGIN_PATH, --plugin)");
 
   attnlab::cli::CheckPluginOptions check;
-  auto* check_command = app.add_subcommand("check-plugin", "Run the conformance checks on one activation plugin");
+  auto* check_command = app.add_subcommand("check-plugin", "Run the conformance checks on one plugin of any kind");
   check_command->add_option("plugin", check.target, "Plugin id, or path to a plugin .so file")->required();
   check_command->add_option("--params", check.params, "Parameter text for the plugin, e.g. 'c = 0.5'");
   check_command->add_option("--seed", check.seed, "Seed for the random test inputs");
@@ -57,6 +57,15 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   bayes_command->add_option("--samples", bayes.samples, "Monte Carlo samples (default: eval.bayes_samples)");
 
+  attnlab::cli::NewPluginOptions new_plugin;
+  auto* new_plugin_command =
+      app.add_subcommand("new-plugin", "Write a skeleton plugin project that builds and passes check-plugin");
+  new_plugin_command->add_option("--kind", new_plugin.kind, "Plugin kind")
+      ->check(CLI::IsMember({"activation", "data-model", "optimizer"}))
+      ->capture_default_str();
+  new_plugin_command->add_option("name", new_plugin.name, "Plugin id, e.g. my-activation")->required();
+  new_plugin_command->add_option("dir", new_plugin.directory, "Folder to create for the project")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (print_default_config) {
     std::fputs(attnlab::default_compare_toml().c_str(), stdout);
@@ -65,6 +74,7 @@ int main(int argc, char** argv) {
   configure_logging(verbose);
 
   try {
+    if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
     auto environment = attnlab::cli::load_plugin_environment(plugin_files);
     if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
     if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);

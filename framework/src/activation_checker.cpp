@@ -3,12 +3,12 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/random.hpp>
 
+#include "check_support.hpp"
+
 #include <algorithm>
-#include <bit>
 #include <cmath>
-#include <cstdio>
 #include <functional>
-#include <stdexcept>
+#include <utility>
 
 namespace attnlab {
 namespace {
@@ -16,44 +16,13 @@ namespace {
 using Buffer = std::vector<double>;
 using Mask = std::vector<unsigned char>;
 
-// Filled into output buffers before a call: an entry still holding it was
-// never written, and a changed guard entry was written out of bounds.
-constexpr std::uint64_t kSentinelBits = 0x7ff8deadbeef0001ull;
-constexpr std::size_t kGuard = 64;
-
-std::string sci(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2e", value);
-  return text;
-}
-
 std::string shape_text(ScoreShape shape) {
   return std::to_string(shape.batch) + "x" + std::to_string(shape.heads) + "x" + std::to_string(shape.length);
 }
 
-// Thrown by a check to fail with a specific message.
-class CheckFailure : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// An output buffer followed by guard entries, all holding the sentinel.
-class GuardedBuffer {
- public:
-  explicit GuardedBuffer(std::size_t size) : size_(size), data_(size + kGuard, std::bit_cast<double>(kSentinelBits)) {}
-  std::span<double> span() { return {data_.data(), size_}; }
-  std::span<const double> view() const { return {data_.data(), size_}; }
-  // Number of guard entries that were overwritten.
-  std::size_t overrun() const {
-    return static_cast<std::size_t>(
-        std::count_if(data_.begin() + static_cast<std::ptrdiff_t>(size_), data_.end(),
-                      [](double x) { return std::bit_cast<std::uint64_t>(x) != kSentinelBits; }));
-  }
-
- private:
-  std::size_t size_;
-  Buffer data_;
-};
+using check::CheckFailure;
+using check::GuardedBuffer;
+using check::sci;
 
 struct Gradients {
   Buffer scores;
@@ -123,7 +92,7 @@ class ActivationChecker {
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (std::isfinite(values[i])) continue;
       const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
-      const bool unwritten = std::bit_cast<std::uint64_t>(values[i]) == kSentinelBits;
+      const bool unwritten = check::is_poison(values[i]);
       throw CheckFailure(what + " [" + std::to_string(i / per_sample) + "," +
                          std::to_string(i % per_sample / shape.length) + "," + std::to_string(i % shape.length) +
                          "] of a " + shape_text(shape) + " batch " +
@@ -141,10 +110,9 @@ class ActivationChecker {
       // must be reported as such.
       a.forward(shape, scores, {}, weights.span(), Activation::OutputCheck::None);
       require_finite(weights.view(), shape, "weight");
-      if (const auto n = weights.overrun(); n > 0) {
+      if (const auto outside = check::outside_writes(weights, shape_text(shape) + " weights"); !outside.empty()) {
         wrote_out_of_bounds_ = true;
-        throw CheckFailure("forward wrote " + std::to_string(n) + (n == 1 ? " double" : " doubles") +
-                           " past the end of the " + shape_text(shape) + " weights buffer");
+        throw CheckFailure("forward wrote " + outside);
       }
       const Buffer weights_copy(weights.view().begin(), weights.view().end());
       const Buffer grad_weights = random_buffer(shape.size(), 1.0);
@@ -153,10 +121,12 @@ class ActivationChecker {
       a.backward(shape, scores, weights_copy, {}, grad_weights, grad_scores.span(), grad_parameters.span());
       require_finite(grad_scores.view(), shape, "score gradient");
       require_finite(grad_parameters.view(), shape, "parameter gradient");
-      if (const auto n = grad_scores.overrun() + grad_parameters.overrun(); n > 0) {
-        wrote_out_of_bounds_ = true;
-        throw CheckFailure("backward wrote " + std::to_string(n) + (n == 1 ? " double" : " doubles") +
-                           " past the end of its " + shape_text(shape) + " gradient buffers");
+      for (const auto& [buffer, name] :
+           {std::pair{&grad_scores, "score gradient"}, {&grad_parameters, "parameter gradient"}}) {
+        if (const auto outside = check::outside_writes(*buffer, shape_text(shape) + " " + name); !outside.empty()) {
+          wrote_out_of_bounds_ = true;
+          throw CheckFailure("backward wrote " + outside);
+        }
       }
     }
     return std::to_string(shapes.size()) + " shapes from 1x1x1 to 1x8x33: every entry written, none past the end";
@@ -381,11 +351,7 @@ class ActivationChecker {
     const Buffer grad_weights = random_buffer(shape.size(), 1.0);
     const Mask mask{1, 0, 1};
     Activation fresh(plugin_, options_.params);
-    const auto same_bits = [](const Buffer& x, const Buffer& y) {
-      return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](double p, double q) {
-               return std::bit_cast<std::uint64_t>(p) == std::bit_cast<std::uint64_t>(q);
-             });
-    };
+    using check::same_bits;
     const Buffer first = forward(a, shape, scores, mask);
     if (!same_bits(first, forward(a, shape, scores, mask))) throw CheckFailure("forward differs between two calls");
     if (!same_bits(first, forward(fresh, shape, scores, mask))) {
@@ -414,8 +380,7 @@ class ActivationChecker {
 std::vector<CheckResult> check_activation(const std::shared_ptr<const PluginLibrary>& plugin,
                                           const ActivationCheckOptions& options) {
   if (plugin->kind() != PluginKind::Activation) {
-    throw UsageError(plugin->label() + " is " + with_article(plugin->kind()) +
-                     "; check-plugin checks activations only for now");
+    throw UsageError(plugin->label() + " is " + with_article(plugin->kind()) + ", not an activation");
   }
   return ActivationChecker(plugin, options).run();
 }

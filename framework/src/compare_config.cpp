@@ -289,8 +289,31 @@ CompareConfig parse_compare_config(const std::string& toml_text, const std::stri
   return build(parse_toml(toml_text, source_name));
 }
 
+// The default's [data] and [train.optimizer_params] hold the parameters of
+// the default's plugins; another plugin named without parameters of its own
+// would reject them, so it starts from none instead.
+void drop_default_params_of_replaced_plugins(toml::table& root, const toml::table& defaults,
+                                             const toml::table& overrides, bool file_gave_data,
+                                             bool file_gave_optimizer_params) {
+  const auto final_string = [&](const char* key) {
+    if (const auto* value = overrides.at_path(key).as_string()) return value->get();
+    return root.at_path(key).value_or(std::string());
+  };
+  const std::string data_plugin = final_string("data.plugin");
+  if (!file_gave_data && data_plugin != defaults.at_path("data.plugin").value_or(std::string())) {
+    root.insert_or_assign("data", toml::table{{"plugin", data_plugin}});
+  }
+  const std::string optimizer = final_string("train.optimizer");
+  if (!file_gave_optimizer_params && optimizer != defaults.at_path("train.optimizer").value_or(std::string())) {
+    if (auto* train = root["train"].as_table()) train->erase("optimizer_params");
+  }
+}
+
 CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides) {
-  toml::table root = parse_toml(default_compare_toml(), "built-in default");
+  const toml::table defaults = parse_toml(default_compare_toml(), "built-in default");
+  toml::table root = defaults;
+  bool file_gave_data = false;
+  bool file_gave_optimizer_params = false;
   if (path) {
     std::ifstream file(*path);
     if (!file) throw UsageError("cannot read config file '" + *path + "'");
@@ -299,9 +322,18 @@ CompareConfig load_compare_config(const std::optional<std::string>& path, const 
     const toml::table user = parse_toml(text.str(), *path);
     // Data parameters depend on each other (a discrete prior takes no
     // `mean`), so a [data] table in the file replaces the default's whole.
-    if (user.contains("data")) root.insert_or_assign("data", toml::table{});
+    file_gave_data = user.contains("data");
+    file_gave_optimizer_params = user.at_path("train.optimizer_params").is_table();
+    if (file_gave_data) root.insert_or_assign("data", toml::table{});
+    // Likewise optimizer parameters: the file's belong to the file's optimizer.
+    if (file_gave_optimizer_params) {
+      if (auto* train = root["train"].as_table()) train->insert_or_assign("optimizer_params", toml::table{});
+    }
     merge(root, user);
   }
+  toml::table override_table;
+  for (const auto& assignment : overrides) apply_override(override_table, assignment);
+  drop_default_params_of_replaced_plugins(root, defaults, override_table, file_gave_data, file_gave_optimizer_params);
   for (const auto& assignment : overrides) apply_override(root, assignment);
   return build(root);
 }

@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 namespace attnlab {
 namespace {
@@ -46,7 +48,10 @@ std::vector<Json> parse_lines(const std::string& jsonl) {
 }
 
 std::string format_value(double value) {
-  return std::isfinite(value) ? fmt::format("{:.6g}", value) : "nan";
+  // Fixed decimals keep the table's columns comparable at a glance; a
+  // diverged model's huge error switches to scientific so it fits its column.
+  if (!std::isfinite(value)) return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+  return std::abs(value) < 1e5 ? fmt::format("{:.4f}", value) : fmt::format("{:.3e}", value);
 }
 
 }  // namespace
@@ -73,6 +78,8 @@ std::string metrics_lines(const LogPoint& point, const std::optional<BayesRiskEs
       record["key_gram"] = matrix_json(e.key_gram);
       record["value_gram"] = matrix_json(e.value_gram);
       record["usage"] = vector_json(e.usage);
+      record["biases"] = vector_json(e.biases);
+      if (!e.activation_parameters.empty()) record["activation_parameters"] = e.activation_parameters;
     }
     text += record.dump() + "\n";
   }
@@ -124,14 +131,16 @@ std::string summary_csv(const std::vector<FinalResult>& results, const std::vect
 
 std::string summary_table(const std::vector<FinalResult>& results, const std::vector<ModelStatus>& statuses,
                           const std::optional<BayesRiskEstimate>& bayes_risk) {
-  std::string table = fmt::format("{:<16} {:>12} {:>12} {:>12} {:>9}  {}\n", "activation", "test MSE", "Bayes risk",
-                                  "excess", "time (s)", "status");
+  std::size_t id_width = std::string_view("activation").size();
+  for (const FinalResult& r : results) id_width = std::max(id_width, r.activation.size());
+  std::string table = fmt::format("{:<{}} {:>10} {:>10} {:>10} {:>9}  {}\n", "activation", id_width, "test MSE",
+                                  "Bayes risk", "excess", "time (s)", "status");
   for (std::size_t i = 0; i < results.size(); ++i) {
     const FinalResult& r = results[i];
     const double bayes = bayes_risk ? bayes_risk->mean : std::nan("");
     const std::string status =
         r.stopped ? fmt::format("stopped at step {} ({})", r.stopped_step, r.reason) : std::string("ok");
-    table += fmt::format("{:<16} {:>12} {:>12} {:>12} {:>9.1f}  {}\n", r.activation, format_value(r.test_mse),
+    table += fmt::format("{:<{}} {:>10} {:>10} {:>10} {:>9.1f}  {}\n", r.activation, id_width, format_value(r.test_mse),
                          format_value(bayes), format_value(r.test_mse - bayes),
                          i < statuses.size() ? statuses[i].wall_seconds : 0.0, status);
   }

@@ -87,6 +87,9 @@ void check_data_model(const attnlab_data_model_table& t, std::uint64_t capabilit
 
 void check_optimizer(const attnlab_optimizer_table& t) {
   check_table_size(t.struct_size, kMinOptimizerTableSize, "optimizer");
+  if (t.constraint > ATTNLAB_CONSTRAINT_SPHERE) {
+    malformed("optimizer constraint " + std::to_string(t.constraint) + " is not one of 0 (none), 1 (sphere)");
+  }
   check_entry(t.create != nullptr, "optimizer", "create");
   check_entry(t.destroy != nullptr, "optimizer", "destroy");
   check_entry(t.state_size != nullptr, "optimizer", "state_size");

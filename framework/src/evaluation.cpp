@@ -28,6 +28,8 @@ Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& te
   result.value_overlaps = learner.values() * teacher.value / dimension;
   result.key_gram = learner.keys() * learner.keys().transpose() / dimension;
   result.value_gram = learner.values() * learner.values().transpose() / dimension;
+  result.biases = learner.biases();
+  result.activation_parameters = learner.activation().parameters();
   return result;
 }
 

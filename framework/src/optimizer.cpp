@@ -68,6 +68,22 @@ const attnlab_optimizer_table& Optimizer::table() const {
   return plugin_->table<attnlab_optimizer_table>();
 }
 
+attnlab_optimizer_constraint Optimizer::constraint() const {
+  // The loader refuses values other than these.
+  return static_cast<attnlab_optimizer_constraint>(table().constraint);
+}
+
+std::string_view constraint_name(std::uint32_t constraint) {
+  switch (constraint) {
+    case ATTNLAB_CONSTRAINT_NONE:
+      return "none";
+    case ATTNLAB_CONSTRAINT_SPHERE:
+      return "sphere";
+    default:
+      return "unknown";
+  }
+}
+
 void Optimizer::initialize(std::span<const attnlab_parameter_group> groups) {
   if (groups.size() > std::numeric_limits<std::uint32_t>::max()) {
     throw UsageError(plugin_->label() + ": too many parameter groups (" + std::to_string(groups.size()) + ")");

@@ -4,6 +4,14 @@
 #include <algorithm>
 
 namespace attnlab {
+namespace {
+
+// What resolve() loads as a file rather than looks up as an id.
+bool is_path(const std::string& id_or_path) {
+  return id_or_path.find('/') != std::string::npos || std::filesystem::path(id_or_path).extension() == ".so";
+}
+
+}  // namespace
 
 std::shared_ptr<const PluginLibrary> PluginRegistry::add_file(const std::filesystem::path& path) {
   std::error_code error;
@@ -68,10 +76,26 @@ std::shared_ptr<const PluginLibrary> PluginRegistry::get(std::string_view id, Pl
   throw UsageError(message + "; available: " + (available.empty() ? "none" : available));
 }
 
+std::shared_ptr<const PluginLibrary> PluginRegistry::get(std::string_view id) const {
+  if (auto plugin = find(id)) return plugin;
+  std::string available;
+  for (const PluginKind kind : {PluginKind::Activation, PluginKind::DataModel, PluginKind::Optimizer}) {
+    std::vector<std::string> kind_ids = ids(kind);
+    std::sort(kind_ids.begin(), kind_ids.end());
+    std::string of_kind;
+    for (const auto& other : kind_ids) of_kind += (of_kind.empty() ? "" : ", ") + other;
+    if (of_kind.empty()) continue;
+    available += (available.empty() ? "" : "; ") + std::string(to_string(kind)) + ": " + of_kind;
+  }
+  throw UsageError("unknown plugin '" + std::string(id) + "'; available: " + (available.empty() ? "none" : available));
+}
+
+std::shared_ptr<const PluginLibrary> PluginRegistry::resolve(const std::string& id_or_path) {
+  return is_path(id_or_path) ? add_file(id_or_path) : get(id_or_path);
+}
+
 std::shared_ptr<const PluginLibrary> PluginRegistry::resolve(const std::string& id_or_path, PluginKind kind) {
-  const bool is_path =
-      id_or_path.find('/') != std::string::npos || std::filesystem::path(id_or_path).extension() == ".so";
-  if (!is_path) return get(id_or_path, kind);
+  if (!is_path(id_or_path)) return get(id_or_path, kind);
   auto plugin = add_file(id_or_path);
   if (plugin->kind() != kind) {
     throw UsageError("plugin '" + plugin->id() + "' (" + plugin->path().string() + ") is " +

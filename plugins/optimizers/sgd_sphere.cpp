@@ -57,4 +57,5 @@ ATTNLAB_OPTIMIZER_PLUGIN(SgdSphere, {.id = "sgd-sphere",
                                      .name = "SGD on the sphere",
                                      .version = "1.0.0",
                                      .description = "sgd, then each key and value vector is rescaled to its "
-                                                    "initial norm; biases unconstrained"})
+                                                    "initial norm; biases unconstrained",
+                                     .constraint = attnlab::Constraint::Sphere})

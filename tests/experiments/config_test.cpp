@@ -10,8 +10,8 @@
 
 namespace {
 
-using Catch::Matchers::Contains;
 using attnlab::load_compare_config;
+using Catch::Matchers::Contains;
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
@@ -49,11 +49,35 @@ TEST_CASE("a config file is merged over the defaults", "[config]") {
 }
 
 TEST_CASE("a [data] table in a file replaces the default's whole", "[config]") {
-  const auto path = write_temp("attnlab_config_data.toml",
-                               "[data]\nplugin = \"single-location\"\nprior = \"discrete\"\nsupport = [[1.0], [-1.0]]\n");
+  const auto path =
+      write_temp("attnlab_config_data.toml",
+                 "[data]\nplugin = \"single-location\"\nprior = \"discrete\"\nsupport = [[1.0], [-1.0]]\n");
   const auto config = load_compare_config(path, {"data.D=30"});
   CHECK_THAT(config.data_params, Contains("prior = discrete") && Contains("D = 30"));
   CHECK_THAT(config.data_params, !Contains("mean") && !Contains("std"));
+}
+
+TEST_CASE("another data model or optimizer does not inherit the default's parameters", "[config]") {
+  const auto defaults = load_compare_config(std::nullopt, {});
+  REQUIRE_THAT(defaults.optimizer_params, Contains("lr_scale"));
+  REQUIRE_THAT(defaults.data_params, Contains("mean"));
+
+  // Named with --set: only the parameters given along with it are passed.
+  const auto other =
+      load_compare_config(std::nullopt, {"data.plugin=multi-location", "data.K=2", "train.optimizer=momentum"});
+  CHECK(other.data_plugin == "multi-location");
+  CHECK(other.data_params == "K = 2\n");
+  CHECK(other.optimizer == "momentum");
+  CHECK(other.optimizer_params.empty());
+
+  // The default plugins keep the default parameters, with overrides on top.
+  const auto same = load_compare_config(std::nullopt, {"train.optimizer=sgd", "train.optimizer_params.eta=0.2"});
+  CHECK_THAT(same.optimizer_params, Contains("lr_scale") && Contains("eta = 0.2"));
+
+  // A file's own optimizer parameters are kept whatever the optimizer.
+  const auto path = write_temp("attnlab_config_optimizer.toml",
+                               "[train]\noptimizer = \"adam\"\n[train.optimizer_params]\neta = 0.01\n");
+  CHECK(load_compare_config(path, {}).optimizer_params == "eta = 0.01\n");
 }
 
 TEST_CASE("the resolved config reloads to the same config", "[config]") {
@@ -67,7 +91,8 @@ TEST_CASE("the resolved config reloads to the same config", "[config]") {
 TEST_CASE("bad configs are rejected with the key and value named", "[config]") {
   SECTION("malformed TOML names file, line and column") {
     const auto path = write_temp("attnlab_config_bad.toml", "seed = 1\n[model\nheads = 2\n");
-    CHECK_THROWS_WITH(load_compare_config(path, {}), Contains("attnlab_config_bad.toml:2:") && Contains("malformed TOML"));
+    CHECK_THROWS_WITH(load_compare_config(path, {}),
+                      Contains("attnlab_config_bad.toml:2:") && Contains("malformed TOML"));
   }
   SECTION("missing file") {
     CHECK_THROWS_WITH(load_compare_config(std::string("/nonexistent/x.toml"), {}),

@@ -154,7 +154,7 @@ typedef struct attnlab_data_model_table {
      risk (e.g. conditional expectations of the Bayes-optimal squared error
      given low-dimensional fields drawn from `rng`). */
   attnlab_status (*bayes_risk_samples)(void* instance, attnlab_random_stream* rng, uint32_t count,
-                                         double* squared_errors, attnlab_error_buffer error);
+                                       double* squared_errors, attnlab_error_buffer error);
 } attnlab_data_model_table;
 
 /* Which learner tensor a parameter group holds (lets optimizers constrain). */
@@ -180,9 +180,19 @@ typedef struct attnlab_step_info {
   uint32_t dimension; /* D, for eta/D scaling */
 } attnlab_step_info;
 
+/*
+ * What an optimizer promises to keep invariant in every step
+ * (attnlab_optimizer_table.constraint). The host's checker verifies it.
+ */
+typedef enum attnlab_optimizer_constraint {
+  ATTNLAB_CONSTRAINT_NONE = 0,  /* no constraint */
+  ATTNLAB_CONSTRAINT_SPHERE = 1 /* each key and value vector keeps the norm it had before the step;
+                                   biases and activation parameters are unconstrained */
+} attnlab_optimizer_constraint;
+
 typedef struct attnlab_optimizer_table {
   uint32_t struct_size;
-  uint32_t reserved;
+  uint32_t constraint; /* an attnlab_optimizer_constraint; formerly `reserved` (always 0 = none), same layout */
 
   attnlab_status (*create)(const char* params, void** instance, attnlab_error_buffer error);
   void (*destroy)(void* instance);

@@ -5,6 +5,7 @@
 // so a failure says by how much, not only that.
 #pragma once
 
+#include <attnlab/framework/check_result.hpp>
 #include <attnlab/framework/plugin_library.hpp>
 
 #include <cstdint>
@@ -13,12 +14,6 @@
 #include <vector>
 
 namespace attnlab {
-
-struct CheckResult {
-  std::string name;
-  bool passed = false;
-  std::string detail;  // what was measured, e.g. "max |sum-1| = 2.2e-16 (bound 1e-10)"
-};
 
 struct ActivationCheckOptions {
   std::string params;             // parameter text for the instance

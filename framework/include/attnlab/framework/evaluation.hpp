@@ -28,12 +28,14 @@ struct Teacher {
 };
 
 struct Evaluation {
-  double test_mse = 0.0;           // mean (y - f)^2
-  RowMatrix key_overlaps;          // H x F: m[h,f] = k_h . k*_f / D
-  Eigen::VectorXd value_overlaps;  // H: r[h] = v_h . v* / D
-  RowMatrix key_gram;              // H x H: K K^T / D
-  RowMatrix value_gram;            // H x H: V V^T / D
-  Eigen::VectorXd usage;           // H: mean total attention weight per head
+  double test_mse = 0.0;                      // mean (y - f)^2
+  RowMatrix key_overlaps;                     // H x F: m[h,f] = k_h . k*_f / D
+  Eigen::VectorXd value_overlaps;             // H: r[h] = v_h . v* / D
+  RowMatrix key_gram;                         // H x H: K K^T / D
+  RowMatrix value_gram;                       // H x H: V V^T / D
+  Eigen::VectorXd usage;                      // H: mean total attention weight per head
+  Eigen::VectorXd biases;                     // H: score biases b_h
+  std::vector<double> activation_parameters;  // the activation's learnable parameters
 };
 
 // Evaluates in chunks of at most `chunk` samples (the learner's max batch).

@@ -10,9 +10,11 @@
 #include <attnlab/framework/plugin_library.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnlab {
@@ -28,6 +30,8 @@ class Optimizer {
   Optimizer& operator=(Optimizer&& other) noexcept;
 
   const PluginLibrary& plugin() const { return *plugin_; }
+  // What the plugin promises to keep invariant in every step.
+  attnlab_optimizer_constraint constraint() const;
 
   // Asks the plugin how much state these groups need and allocates it zeroed.
   void initialize(std::span<const attnlab_parameter_group> groups);
@@ -59,5 +63,8 @@ class Optimizer {
   std::vector<double> state_;
   mutable std::string error_;  // error buffer handed to the plugin
 };
+
+// "none" or "sphere" (an attnlab_optimizer_constraint), for listings and messages.
+std::string_view constraint_name(std::uint32_t constraint);
 
 }  // namespace attnlab

@@ -40,9 +40,15 @@ class PluginRegistry {
   // that kind when there is none.
   std::shared_ptr<const PluginLibrary> get(std::string_view id, PluginKind kind) const;
 
+  // The plugin with this id, whatever its kind; throws UsageError listing
+  // every id by kind when there is none.
+  std::shared_ptr<const PluginLibrary> get(std::string_view id) const;
+
   // An id, or a path to a plugin file (anything containing '/' or ending in
   // ".so"), which is then loaded. Throws like get() and add_file().
   std::shared_ptr<const PluginLibrary> resolve(const std::string& id_or_path, PluginKind kind);
+  // The same for a plugin of any kind (e.g. for check-plugin).
+  std::shared_ptr<const PluginLibrary> resolve(const std::string& id_or_path);
 
   // Every registered plugin in the order it was added.
   const std::vector<std::shared_ptr<const PluginLibrary>>& plugins() const { return plugins_; }

@@ -1,34 +1,67 @@
 // C++ author layer for activation plugins.
 //
-// An author writes a class with (per sample, H x L matrices):
+// An author writes a class in one of two styles (per sample, H x L matrices):
 //
-//   explicit MyActivation(const attnlab::Params& params);   // or default ctor
-//   void forward(attnlab::ConstMatrixMap scores, const attnlab::HeadMask& mask,
-//                attnlab::MatrixMap weights);
-//   void backward(attnlab::ConstMatrixMap scores, attnlab::ConstMatrixMap weights,
-//                 const attnlab::HeadMask& mask, attnlab::ConstMatrixMap grad_weights,
-//                 attnlab::MatrixMap grad_scores, attnlab::VectorMap grad_parameters);
-//   std::span<double> parameters();   // optional: learnable parameters
+// 1. Forward only, as a template over the scalar type; the SDK derives an
+//    exact backward with forward-mode dual numbers (dual.hpp):
 //
-// and registers it with ATTNLAB_ACTIVATION_PLUGIN (see sdk.hpp). The adapter
-// below turns that class into the C table of plugin_abi.h: it loops over the
-// batch, maps raw buffers to Eigen matrices and converts exceptions to statuses.
-// grad_parameters is zeroed before the first sample and accumulated by the
-// author (+=) over the batch.
+//      template <class T>
+//      void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask,
+//                   attnlab::Weights<T> weights);                   // or, with learnable
+//      ... forward(scores, mask, weights, std::span<const T> parameters);  // parameters
+//
+// 2. Forward and a hand-written backward (faster; what the built-ins do):
+//
+//      void forward(attnlab::ConstMatrixMap scores, const attnlab::HeadMask& mask,
+//                   attnlab::MatrixMap weights);
+//      void backward(attnlab::ConstMatrixMap scores, attnlab::ConstMatrixMap weights,
+//                    const attnlab::HeadMask& mask, attnlab::ConstMatrixMap grad_weights,
+//                    attnlab::MatrixMap grad_scores, attnlab::VectorMap grad_parameters);
+//
+// Either way, optionally:
+//
+//      explicit MyActivation(const attnlab::Params& params);   // or default ctor
+//      std::span<double> parameters();   // learnable parameters (storage)
+//
+// and register the class with ATTNLAB_ACTIVATION_PLUGIN (see sdk.hpp). A
+// class with both a templated forward and a backward uses its backward. The
+// adapter below turns the class into the C table of plugin_abi.h: it loops
+// over the batch, maps raw buffers to Eigen matrices and converts exceptions
+// to statuses. grad_parameters is zeroed before the first sample and
+// accumulated by the author (+=) over the batch.
 #pragma once
 
 #include <attnlab/plugin_abi.h>
+#include <attnlab/sdk/dual.hpp>
 #include <attnlab/sdk/errors.hpp>
 #include <attnlab/sdk/params.hpp>
 #include <attnlab/sdk/types.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
+
+namespace attnlab {
+
+// Matrices a templated forward sees: row-major H x L maps of doubles or duals.
+template <class T>
+using Scores = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+template <class T>
+using Weights = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+}  // namespace attnlab
 
 namespace attnlab::detail {
+
+// Tangent lanes per dual pass of a derived backward: a pass yields this many
+// Jacobian columns; 8 doubles keep the tangent loop vectorizable.
+inline constexpr int kDerivedLanes = 8;
+using BackwardDual = Dual<kDerivedLanes>;
 
 template <class T>
 concept HasLearnableParameters = requires(T& t) {
@@ -39,6 +72,21 @@ template <class T>
 concept HasAnalyticBackward = requires(T& t, ConstMatrixMap s, const HeadMask& m, MatrixMap g, VectorMap p) {
   t.backward(s, s, m, s, g, p);
 };
+
+template <class T, class Scalar>
+concept HasTemplatedForward = requires(T& t, Scores<Scalar> s, const HeadMask& m, Weights<Scalar> a) {
+  t.forward(s, m, a);
+};
+
+template <class T, class Scalar>
+concept HasTemplatedForwardWithParameters = requires(T& t, Scores<Scalar> s, const HeadMask& m, Weights<Scalar> a,
+                                                     std::span<const Scalar> p) {
+  t.forward(s, m, a, p);
+};
+
+template <class T>
+concept HasDerivableForward =
+    HasTemplatedForward<T, BackwardDual> || HasTemplatedForwardWithParameters<T, BackwardDual>;
 
 // Builds a plugin object from its parameters, rejecting unknown keys.
 template <class T>
@@ -55,24 +103,111 @@ std::unique_ptr<T> construct_from_params(const char* text) {
 }
 
 template <class Activation>
-struct ActivationAdapter {
-  static_assert(HasAnalyticBackward<Activation>,
-                "an activation plugin class needs a backward(scores, weights, mask, grad_weights, "
-                "grad_scores, grad_parameters) member");
-
-  static attnlab_status create(const char* params, void** instance, attnlab_error_buffer error) noexcept {
-    return guarded_call(error, [&] { *instance = construct_from_params<Activation>(params).release(); });
+std::span<double> learnable_parameters(Activation& activation) {
+  if constexpr (HasLearnableParameters<Activation>) {
+    return activation.parameters();
+  } else {
+    return {};
   }
+}
 
-  static void destroy(void* instance) noexcept { delete static_cast<Activation*>(instance); }
+// Calls the author's forward for one sample with scalar type T.
+template <class T, class Activation>
+void call_forward(Activation& activation, Scores<T> scores, const HeadMask& mask, Weights<T> weights,
+                  std::span<const T> parameters) {
+  if constexpr (HasTemplatedForwardWithParameters<Activation, T>) {
+    activation.forward(scores, mask, weights, parameters);
+  } else {
+    activation.forward(scores, mask, weights);
+  }
+}
 
-  static std::span<double> parameters_of(const void* instance) {
-    if constexpr (HasLearnableParameters<Activation>) {
-      return static_cast<Activation*>(const_cast<void*>(instance))->parameters();
-    } else {
-      return {};
+// The backward of one sample by forward-mode differentiation: each pass
+// seeds kDerivedLanes of the H*L + P inputs (scores, then parameters) with
+// unit tangents, reruns the forward on duals and contracts the resulting
+// Jacobian columns with grad_weights. Buffers grow once per shape, so the
+// training loop does not allocate.
+class DerivedBackward {
+ public:
+  template <class Activation>
+  void sample(Activation& activation, ConstMatrixMap scores, const HeadMask& mask, ConstMatrixMap grad_weights,
+              MatrixMap grad_scores, VectorMap grad_parameters) {
+    const Eigen::Index rows = scores.rows();
+    const Eigen::Index cols = scores.cols();
+    const Eigen::Index score_count = rows * cols;
+    const std::span<double> parameters = learnable_parameters(activation);
+    const auto parameter_count = static_cast<Eigen::Index>(parameters.size());
+    const Eigen::Index inputs = score_count + parameter_count;
+    scores_.resize(rows, cols);
+    weights_.resize(rows, cols);
+    parameters_.resize(parameter_count);
+
+    for (Eigen::Index first = 0; first < inputs; first += kDerivedLanes) {
+      for (Eigen::Index i = 0; i < score_count; ++i) scores_.data()[i] = BackwardDual(scores.data()[i]);
+      for (Eigen::Index p = 0; p < parameter_count; ++p) parameters_[p] = BackwardDual(parameters[p]);
+      const Eigen::Index lanes = std::min<Eigen::Index>(kDerivedLanes, inputs - first);
+      for (Eigen::Index lane = 0; lane < lanes; ++lane) {
+        const Eigen::Index input = first + lane;
+        BackwardDual& seeded = input < score_count ? scores_.data()[input] : parameters_[input - score_count];
+        seeded.d[lane] = 1.0;
+      }
+
+      call_forward<BackwardDual>(activation, Scores<BackwardDual>(scores_.data(), rows, cols), mask,
+                                 Weights<BackwardDual>(weights_.data(), rows, cols),
+                                 std::span<const BackwardDual>(parameters_.data(), parameters_.size()));
+
+      std::array<double, kDerivedLanes> contracted{};
+      for (Eigen::Index i = 0; i < score_count; ++i) {
+        const double g = grad_weights.data()[i];
+        const auto& tangents = weights_.data()[i].d;
+        for (int lane = 0; lane < kDerivedLanes; ++lane) contracted[lane] += g * tangents[lane];
+      }
+      for (Eigen::Index lane = 0; lane < lanes; ++lane) {
+        const Eigen::Index input = first + lane;
+        if (input < score_count) {
+          grad_scores.data()[input] = contracted[lane];
+        } else {
+          grad_parameters[input - score_count] += contracted[lane];
+        }
+      }
     }
   }
+
+ private:
+  Eigen::Matrix<BackwardDual, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> scores_;
+  Eigen::Matrix<BackwardDual, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> weights_;
+  std::vector<BackwardDual> parameters_;
+};
+
+template <class Activation>
+struct ActivationAdapter {
+  static constexpr bool kAnalytic = HasAnalyticBackward<Activation>;
+  static_assert(kAnalytic || HasDerivableForward<Activation>,
+                "an activation plugin class needs either a templated forward<T>(Scores<T>, HeadMask, Weights<T>"
+                "[, std::span<const T>]) or a backward(scores, weights, mask, grad_weights, grad_scores, "
+                "grad_parameters) member");
+
+  // What the host's void* instance points to: the author's object plus the
+  // scratch space of a derived backward.
+  struct Instance {
+    std::unique_ptr<Activation> activation;
+    DerivedBackward derived;
+  };
+
+  static Instance& instance_of(void* instance) { return *static_cast<Instance*>(instance); }
+  static std::span<double> parameters_of(const void* instance) {
+    return learnable_parameters(*static_cast<const Instance*>(instance)->activation);
+  }
+
+  static attnlab_status create(const char* params, void** instance, attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] {
+      auto made = std::make_unique<Instance>();
+      made->activation = construct_from_params<Activation>(params);
+      *instance = made.release();
+    });
+  }
+
+  static void destroy(void* instance) noexcept { delete static_cast<Instance*>(instance); }
 
   static std::uint32_t parameter_count(const void* instance) noexcept {
     return static_cast<std::uint32_t>(parameters_of(instance).size());
@@ -95,13 +230,14 @@ struct ActivationAdapter {
   static attnlab_status forward(void* instance, attnlab_score_shape shape, const double* scores,
                                 const unsigned char* head_mask, double* weights, attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
-      auto& activation = *static_cast<Activation*>(instance);
+      auto& activation = *instance_of(instance).activation;
       const HeadMask mask(head_mask, shape.heads);
+      const std::span<const double> parameters = learnable_parameters(activation);
       const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
       for (std::uint32_t b = 0; b < shape.batch; ++b) {
         ConstMatrixMap s(scores + b * per_sample, shape.heads, shape.length);
         MatrixMap a(weights + b * per_sample, shape.heads, shape.length);
-        activation.forward(s, mask, a);
+        call_forward<double>(activation, s, mask, a, parameters);
       }
     });
   }
@@ -110,7 +246,7 @@ struct ActivationAdapter {
                                  const unsigned char* head_mask, const double* grad_weights, double* grad_scores,
                                  double* grad_parameters, attnlab_error_buffer error) noexcept {
     return guarded_call(error, [&] {
-      auto& activation = *static_cast<Activation*>(instance);
+      Instance& self = instance_of(instance);
       const HeadMask mask(head_mask, shape.heads);
       const auto count = static_cast<Eigen::Index>(parameters_of(instance).size());
       VectorMap grad_params(count > 0 ? grad_parameters : nullptr, count);
@@ -119,10 +255,14 @@ struct ActivationAdapter {
       for (std::uint32_t b = 0; b < shape.batch; ++b) {
         const std::size_t offset = b * per_sample;
         ConstMatrixMap s(scores + offset, shape.heads, shape.length);
-        ConstMatrixMap a(weights + offset, shape.heads, shape.length);
         ConstMatrixMap ga(grad_weights + offset, shape.heads, shape.length);
         MatrixMap gs(grad_scores + offset, shape.heads, shape.length);
-        activation.backward(s, a, mask, ga, gs, grad_params);
+        if constexpr (kAnalytic) {
+          ConstMatrixMap a(weights + offset, shape.heads, shape.length);
+          self.activation->backward(s, a, mask, ga, gs, grad_params);
+        } else {
+          self.derived.sample(*self.activation, s, mask, ga, gs, grad_params);
+        }
       }
     });
   }
@@ -142,7 +282,7 @@ const attnlab_plugin_descriptor* activation_descriptor(const PluginInfo& info) {
       &Adapter::forward,
       &Adapter::backward,
   };
-  std::uint64_t capabilities = ATTNLAB_CAP_ANALYTIC_BACKWARD;
+  std::uint64_t capabilities = Adapter::kAnalytic ? ATTNLAB_CAP_ANALYTIC_BACKWARD : ATTNLAB_CAP_DERIVED_BACKWARD;
   if constexpr (HasLearnableParameters<Activation>) capabilities |= ATTNLAB_CAP_LEARNABLE_PARAMETERS;
   static const attnlab_plugin_descriptor descriptor{
       ATTNLAB_ABI_MAJOR,

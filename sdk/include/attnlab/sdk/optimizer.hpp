@@ -10,6 +10,9 @@
 // and registers it with ATTNLAB_OPTIMIZER_PLUGIN (see sdk.hpp). Groups arrive
 // in a fixed order (keys, values, biases, activation parameters; empty groups
 // omitted) and the state buffer is zeroed by the host before the first step.
+// An optimizer that keeps every key and value vector at its norm declares it
+// with `.constraint = attnlab::Constraint::Sphere` in its PluginInfo, so that
+// `attnlab check-plugin` verifies it.
 #pragma once
 
 #include <attnlab/plugin_abi.h>
@@ -50,7 +53,12 @@ template <class Optimizer>
 const attnlab_plugin_descriptor* optimizer_descriptor(const PluginInfo& info) {
   using Adapter = OptimizerAdapter<Optimizer>;
   static const attnlab_optimizer_table table{
-      sizeof(attnlab_optimizer_table), 0, &Adapter::create, &Adapter::destroy, &Adapter::state_size, &Adapter::step,
+      sizeof(attnlab_optimizer_table),
+      static_cast<std::uint32_t>(info.constraint),
+      &Adapter::create,
+      &Adapter::destroy,
+      &Adapter::state_size,
+      &Adapter::step,
   };
   static const attnlab_plugin_descriptor descriptor{
       ATTNLAB_ABI_MAJOR,

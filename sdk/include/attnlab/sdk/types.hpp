@@ -23,6 +23,12 @@ enum class Normalization : std::uint32_t {
   JointSumOne = ATTNLAB_NORM_JOINT_SUM_ONE,
 };
 
+// What an optimizer keeps invariant in every step (see attnlab_optimizer_constraint).
+enum class Constraint : std::uint32_t {
+  None = ATTNLAB_CONSTRAINT_NONE,
+  Sphere = ATTNLAB_CONSTRAINT_SPHERE,  // each key and value vector keeps its norm
+};
+
 // What a plugin says about itself; strings must outlive the library (literals).
 struct PluginInfo {
   const char* id = "";
@@ -30,6 +36,8 @@ struct PluginInfo {
   const char* version = "";
   const char* description = "";
   Normalization normalization = Normalization::None;  // activations only
+  // Last, so that initializers naming only the fields above stay valid.
+  Constraint constraint = Constraint::None;  // optimizers only
 };
 
 // Which heads take part; a null mask means every head is active.
