@@ -13,6 +13,7 @@ packages=(
   catch2
   libtomlplusplus-dev
   nlohmann-json3-dev
+  gnuplot-nox
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // check_activation (the engine of `attnlab check-plugin`): correct plugins
 // pass every check; each broken fixture fails exactly the check aimed at its
 // defect, with the measured deviation in the detail.
+#include "check_result_support.hpp"
 #include "test_support.hpp"
 
 #include <attnlab/framework/activation_checker.hpp>
@@ -8,7 +9,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,11 +49,10 @@ const CheckResult& result(const std::vector<CheckResult>& results, const std::st
   throw std::logic_error("unreachable");
 }
 
-// The number after "= " in a detail such as "max |...| = 3.21e-01 (bound ...)".
+// The number after the first "= " in a detail such as
+// "max |...| = 3.21e-01 (bound ...)".
 double measured(const std::string& detail) {
-  std::smatch match;
-  REQUIRE(std::regex_search(detail, match, std::regex("= ([0-9.]+e[-+][0-9]+) \\(")));
-  return std::stod(match[1]);
+  return attnlab::test::number_after(detail, "= ");
 }
 
 const std::vector<std::string> kChecks = {"shapes",    "extreme-scores", "normalization",

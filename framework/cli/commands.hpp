@@ -2,6 +2,7 @@
 #pragma once
 
 #include <attnlab/framework/plugin_registry.hpp>
+#include <attnlab/framework/reproduce.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -36,6 +37,7 @@ struct CompareOptions {
   std::string out;                     // results folder; empty: results/compare-<time>
   bool resume = false;
   bool force = false;
+  std::uint32_t seeds = 1;  // > 1: one comparison per seed, summarized across seeds
 };
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options);
@@ -47,6 +49,26 @@ struct BayesRiskOptions {
 };
 
 int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions& options);
+
+struct PruneOptions {
+  std::vector<std::string> checkpoints;  // .ckpt files of one data config and seed
+  std::uint32_t random_orders = 20;
+  std::uint32_t test_size = 0;  // 0: the run's eval.test_size
+  std::string out;              // folder for pruning.csv; empty: print only
+  bool force = false;
+  std::uint64_t seed = 1;  // random removal orders
+};
+
+int run_prune(PluginEnvironment& environment, const PruneOptions& options);
+
+struct ReproduceOptions {
+  std::string experiment;  // specialization | activations | heads | pruning | all
+  attnlab::ReproduceOptions settings;
+  std::string out;  // results folder; empty: results/reproduce-<experiment>-<time>
+  bool force = false;
+};
+
+int run_reproduce(PluginEnvironment& environment, const ReproduceOptions& options);
 
 struct NewPluginOptions {
   std::string kind = "activation";  // activation | data-model | optimizer

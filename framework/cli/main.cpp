@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
   compare_command->add_option("--out", compare.out, "Results folder (default: results/compare-<date-time>)");
   compare_command->add_flag("--resume", compare.resume, "Continue the unfinished run in the results folder");
   compare_command->add_flag("--force", compare.force, "Delete an existing results folder and start over");
+  compare_command
+      ->add_option("--seeds", compare.seeds,
+                   "Run N seeds (the config's seed and the next N-1), each in seed-<s>/, and summarize across them")
+      ->check(CLI::PositiveNumber);
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
 
   attnlab::cli::BayesRiskOptions bayes;
@@ -56,6 +60,37 @@ int main(int argc, char** argv) {
   bayes_command->add_option("--set", bayes.overrides, "Override a config key, e.g. --set data.delta=0.5")
       ->allow_extra_args(false);
   bayes_command->add_option("--samples", bayes.samples, "Monte Carlo samples (default: eval.bayes_samples)");
+
+  attnlab::cli::PruneOptions prune;
+  auto* prune_command = app.add_subcommand(
+      "prune", "Pruning curves (test error vs heads removed, greedy and random) of checkpointed models");
+  prune_command->add_option("checkpoints", prune.checkpoints, "Checkpoint files (<results>/checkpoints/*.ckpt)")
+      ->required();
+  prune_command->add_option("--random-orders", prune.random_orders, "Random removal orders to average")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  prune_command->add_option("--test-size", prune.test_size, "Test samples (default: the run's eval.test_size)")
+      ->check(CLI::Range(1u, 100000000u));
+  prune_command->add_option("--out", prune.out, "Folder to write pruning.csv and pruning.txt into");
+  prune_command->add_flag("--force", prune.force, "Replace an existing --out folder");
+  prune_command->add_option("--seed", prune.seed, "Seed of the random removal orders")->capture_default_str();
+
+  attnlab::cli::ReproduceOptions reproduce;
+  auto* reproduce_command = app.add_subcommand(
+      "reproduce", "Run the paper's experiments (figures, tables, report.md and report.html in a results folder)");
+  reproduce_command
+      ->add_option("experiment", reproduce.experiment, "specialization, activations, heads, pruning or all")
+      ->required()
+      ->check(CLI::IsMember({"specialization", "activations", "heads", "pruning", "all"}));
+  reproduce_command->add_flag("--quick", reproduce.settings.quick, "Small settings that run in minutes");
+  reproduce_command->add_option("--seeds", reproduce.settings.seeds, "Seeds per setting (default: the experiment's)");
+  reproduce_command->add_option("--first-seed", reproduce.settings.first_seed, "First seed")->capture_default_str();
+  reproduce_command->add_option("--threads", reproduce.settings.threads, "Threads per comparison")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  reproduce_command->add_option("--out", reproduce.out,
+                                "Results folder (default: results/reproduce-<name>-<date-time>)");
+  reproduce_command->add_flag("--force", reproduce.force, "Delete an existing results folder and start over");
 
   attnlab::cli::NewPluginOptions new_plugin;
   auto* new_plugin_command =
@@ -79,6 +114,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
     if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);
     if (app.got_subcommand("compare")) return attnlab::cli::run_compare(environment, compare);
+    if (app.got_subcommand("prune")) return attnlab::cli::run_prune(environment, prune);
+    if (app.got_subcommand("reproduce")) return attnlab::cli::run_reproduce(environment, reproduce);
     if (app.got_subcommand("bayes-risk")) return attnlab::cli::run_bayes_risk(environment, bayes);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

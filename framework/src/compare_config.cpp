@@ -9,6 +9,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace attnlab {
 namespace {
@@ -309,17 +310,17 @@ void drop_default_params_of_replaced_plugins(toml::table& root, const toml::tabl
   }
 }
 
-CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides) {
+namespace {
+
+// Defaults, then a config text if any (as if read from a file), then overrides.
+CompareConfig compose(const std::optional<std::pair<std::string, std::string>>& text_and_source,
+                      const std::vector<std::string>& overrides) {
   const toml::table defaults = parse_toml(default_compare_toml(), "built-in default");
   toml::table root = defaults;
   bool file_gave_data = false;
   bool file_gave_optimizer_params = false;
-  if (path) {
-    std::ifstream file(*path);
-    if (!file) throw UsageError("cannot read config file '" + *path + "'");
-    std::stringstream text;
-    text << file.rdbuf();
-    const toml::table user = parse_toml(text.str(), *path);
+  if (text_and_source) {
+    const toml::table user = parse_toml(text_and_source->first, text_and_source->second);
     // Data parameters depend on each other (a discrete prior takes no
     // `mean`), so a [data] table in the file replaces the default's whole.
     file_gave_data = user.contains("data");
@@ -336,6 +337,22 @@ CompareConfig load_compare_config(const std::optional<std::string>& path, const 
   drop_default_params_of_replaced_plugins(root, defaults, override_table, file_gave_data, file_gave_optimizer_params);
   for (const auto& assignment : overrides) apply_override(root, assignment);
   return build(root);
+}
+
+}  // namespace
+
+CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides) {
+  if (!path) return compose(std::nullopt, overrides);
+  std::ifstream file(*path);
+  if (!file) throw UsageError("cannot read config file '" + *path + "'");
+  std::stringstream text;
+  text << file.rdbuf();
+  return compose(std::pair{text.str(), *path}, overrides);
+}
+
+CompareConfig compose_compare_config(const std::string& toml_text, const std::string& source_name,
+                                     const std::vector<std::string>& overrides) {
+  return compose(std::pair{toml_text, source_name}, overrides);
 }
 
 }  // namespace attnlab

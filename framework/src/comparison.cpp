@@ -29,7 +29,6 @@ void stop(ModelStatus& status, std::uint64_t step, std::string reason) {
   status.reason = std::move(reason);
 }
 
-constexpr std::uint32_t kMaxEvalChunk = 512;
 constexpr std::uint64_t kStateMagic = 0x61746e6c61627374ull;  // "atnlabst"
 constexpr std::uint64_t kStateVersion = 1;
 
@@ -81,7 +80,7 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
   optimizer_plugin_ = registry.get(config.optimizer, PluginKind::Optimizer);
   for (const auto& id : config.activations) activation_plugins_.push_back(registry.get(id, PluginKind::Activation));
 
-  eval_chunk_ = std::min(config.test_size, kMaxEvalChunk);
+  eval_chunk_ = std::min(config.test_size, kEvaluationChunk);
   const std::uint32_t max_batch = std::max(config.batch, eval_chunk_);
   const LearnerShape shape{config.heads, dimension, length, config.trainable_bias};
 
@@ -102,11 +101,7 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
   }
   statuses_.resize(models_.size());
 
-  Rng test_rng(stream_seed(config.seed, StreamPurpose::TestData));
-  test_set_ = TestSet{config.test_size, length, dimension, {}, {}};
-  test_set_.tokens.resize(std::size_t{config.test_size} * length * dimension);
-  test_set_.labels.resize(config.test_size);
-  data_->sample(test_rng, config.test_size, test_set_.tokens, test_set_.labels);
+  test_set_ = make_test_set(*data_, config.seed, config.test_size);
 
   if (config.bayes_samples > 0 && data_->has_bayes()) {
     Rng bayes_rng(stream_seed(config.seed, StreamPurpose::BayesRisk));
@@ -117,6 +112,14 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
 }
 
 Comparison::~Comparison() = default;
+
+const Learner& Comparison::learner(std::size_t model) const {
+  return models_.at(model)->learner;
+}
+
+Checkpoint Comparison::checkpoint(std::size_t model) const {
+  return make_checkpoint(learner(model), config_, step_, schedule_.time_at(step_));
+}
 
 std::vector<std::shared_ptr<const PluginLibrary>> Comparison::plugins() const {
   std::vector<std::shared_ptr<const PluginLibrary>> result{data_plugin_, optimizer_plugin_};

@@ -1,9 +1,35 @@
 #include <attnlab/framework/evaluation.hpp>
+#include <attnlab/framework/random.hpp>
 
 #include <algorithm>
 #include <span>
 
 namespace attnlab {
+
+TestSet make_test_set(DataModel& data, std::uint64_t seed, std::uint32_t size) {
+  Rng rng(stream_seed(seed, StreamPurpose::TestData));
+  TestSet test_set{size, data.length(), data.dimension(), {}, {}};
+  test_set.tokens.resize(std::size_t{size} * data.length() * data.dimension());
+  test_set.labels.resize(size);
+  data.sample(rng, size, test_set.tokens, test_set.labels);
+  return test_set;
+}
+
+double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk) {
+  std::vector<double> predictions(chunk);
+  double squared_error = 0.0;
+  const std::size_t per_sample = std::size_t{test_set.length} * test_set.dimension;
+  for (std::uint32_t start = 0; start < test_set.size; start += chunk) {
+    const std::uint32_t count = std::min(chunk, test_set.size - start);
+    learner.predict(std::span<const double>(test_set.tokens.data() + start * per_sample, count * per_sample), count,
+                    std::span<double>(predictions.data(), count));
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const double error = test_set.labels[start + i] - predictions[i];
+      squared_error += error * error;
+    }
+  }
+  return squared_error / test_set.size;
+}
 
 Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk) {
   const std::uint32_t heads = learner.shape().heads;

@@ -99,9 +99,12 @@ void Learner::forward(std::span<const double> tokens, std::uint32_t batch) {
   activation_.forward(score_shape, std::span<const double>(scores_.data(), entries), head_mask_,
                       std::span<double>(weights_.data(), entries));
 
+  // A masked head leaves the sum outright (its weights are 0 anyway for a
+  // plugin that passes check-plugin; this does not depend on it).
   for (std::uint32_t b = 0; b < batch; ++b) {
     double f = 0.0;
     for (std::uint32_t h = 0; h < h_count; ++h) {
+      if (!head_mask_.empty() && head_mask_[h] == 0) continue;
       const double* a = &weights_[(std::size_t{b} * h_count + h) * length];
       for (std::uint32_t l = 0; l < length; ++l) f += a[l] * projections(b * length + l, h_count + h);
     }

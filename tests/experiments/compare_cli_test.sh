@@ -41,6 +41,23 @@ else fail "config.toml records seed, plugin versions and file hashes"; fi
 if [ "$(grep -c ',ok,' "$work/a/summary.csv")" -eq 3 ]; then pass "summary.csv: one ok row per activation"
 else fail "summary.csv: one ok row per activation"; fi
 
+# --- several seeds ---------------------------------------------------------
+run --out "$work/seeds" --seeds 2 || { cat "$work/last.log"; fail "--seeds 2 runs"; }
+if cmp -s "$work/a/metrics.jsonl" "$work/seeds/seed-1/metrics.jsonl" &&
+   cmp -s "$work/s2/metrics.jsonl" "$work/seeds/seed-2/metrics.jsonl"; then
+  pass "--seeds 2: seed-1/ and seed-2/ equal single runs with seed 1 and seed 2"
+else fail "--seeds 2: seed-1/ and seed-2/ equal single runs with seed 1 and seed 2"; fi
+# The summary's mean is the mean of the two single runs' final test MSE.
+expected=$(awk -F, '$1 == "softmax" { s += $2 } END { printf "%.6f", s / 2 }' "$work/a/summary.csv" "$work/s2/summary.csv")
+got=$(awk -F, '$1 == "softmax" { printf "%.6f", $4 }' "$work/seeds/summary.csv")
+if [ -n "$got" ] && [ "$got" = "$expected" ]; then pass "--seeds summary: mean over seeds ($got)"
+else fail "--seeds summary: mean over seeds (got '$got', expected '$expected')"; fi
+if grep -q "± " "$work/seeds/summary.txt"; then pass "--seeds summary.txt shows standard errors"
+else fail "--seeds summary.txt shows standard errors"; fi
+if "$attnlab" compare --out "$work/seeds" --seeds 2 --resume >"$work/last.log" 2>&1 && grep -q "already finished" "$work/last.log"; then
+  pass "--seeds --resume skips finished seeds"
+else fail "--seeds --resume skips finished seeds"; fi
+
 # --- existing folders, resume after a kill --------------------------------
 if ! run --out "$work/a" && grep -q "results folder '$work/a' already exists" "$work/last.log"; then
   pass "an existing results folder is refused"

@@ -49,7 +49,13 @@ const std::string& default_compare_toml();
 // on malformed TOML, unknown keys, wrong types or out-of-range values.
 CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides);
 
-// Same, from TOML text already read (e.g. a results folder's config.toml).
+// Same as load_compare_config, with the file's content given as text
+// (experiments define their settings this way).
+CompareConfig compose_compare_config(const std::string& toml_text, const std::string& source_name,
+                                     const std::vector<std::string>& overrides);
+
+// A complete config from TOML text already read (e.g. a results folder's
+// config.toml), without defaults.
 CompareConfig parse_compare_config(const std::string& toml_text, const std::string& source_name);
 
 }  // namespace attnlab

@@ -7,6 +7,7 @@
 // reported; the others carry on.
 #pragma once
 
+#include <attnlab/framework/checkpoint.hpp>
 #include <attnlab/framework/compare_config.hpp>
 #include <attnlab/framework/data_model.hpp>
 #include <attnlab/framework/evaluation.hpp>
@@ -58,6 +59,11 @@ class Comparison {
   std::uint64_t step() const { return step_; }
   const std::vector<std::string>& activations() const { return config_.activations; }
   const std::vector<ModelStatus>& statuses() const { return statuses_; }
+  const Teacher& teacher() const { return teacher_; }
+  const TestSet& test_set() const { return test_set_; }
+  // The model of activations()[model], as trained up to step().
+  const Learner& learner(std::size_t model) const;
+  Checkpoint checkpoint(std::size_t model) const;
   // Plugin files the results depend on (data model, optimizer, activations).
   std::vector<std::shared_ptr<const PluginLibrary>> plugins() const;
 

@@ -2,6 +2,7 @@
 // matrices and head usage.
 #pragma once
 
+#include <attnlab/framework/data_model.hpp>
 #include <attnlab/framework/learner.hpp>
 #include <attnlab/sdk/types.hpp>
 
@@ -21,6 +22,11 @@ struct TestSet {
   std::vector<double> labels;
 };
 
+// The test set of a run with this seed: `size` samples from the seed's own
+// test-data stream, so a later process (e.g. `attnlab prune`) draws the very
+// samples the run was scored on.
+TestSet make_test_set(DataModel& data, std::uint64_t seed, std::uint32_t size);
+
 // Teacher directions: keys F x D, value D (squared norms D).
 struct Teacher {
   RowMatrix keys;
@@ -37,6 +43,14 @@ struct Evaluation {
   Eigen::VectorXd biases;                     // H: score biases b_h
   std::vector<double> activation_parameters;  // the activation's learnable parameters
 };
+
+// Mean (y - f)^2 over the test set, in chunks of at most `chunk` samples;
+// the same number evaluate() reports as test_mse.
+double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk);
+
+// The evaluation batch every test error is computed with (comparisons,
+// prune, experiments), so that they sum in the same order and agree exactly.
+inline constexpr std::uint32_t kEvaluationChunk = 512;
 
 // Evaluates in chunks of at most `chunk` samples (the learner's max batch).
 Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk);

@@ -1,0 +1,53 @@
+// Publication figures rendered by gnuplot. Each figure keeps the data and the
+// script it was drawn from next to the images, so it can be re-rendered or
+// restyled by hand (`cd FOLDER && gnuplot -d STEM.gp`).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace attnlab {
+
+struct FigureSeries {
+  enum class Style { Lines, Points, LinesPoints, Dashed };
+
+  std::string label{};
+  std::vector<double> x{}, y{};
+  std::vector<double> error{};  // empty: no error bars; else the half-width of each point's bar
+  Style style = Style::LinesPoints;
+};
+
+// Non-finite points are skipped, and so are points that a log axis cannot show
+// (x or y not positive).
+struct Figure {
+  std::string title{}, x_label{}, y_label{};
+  bool log_x = false, log_y = false;
+  std::vector<FigureSeries> series{};
+  std::vector<std::pair<std::string, double>> horizontal_lines{};  // (label, y), e.g. {"Bayes risk", 0.477}
+  std::optional<std::pair<double, double>> y_range{};
+  int width = 800, height = 500;  // pixels, for both the PNG and the SVG
+};
+
+// Writes <stem>.png, <stem>.svg, <stem>.dat (the points drawn) and <stem>.gp
+// (the gnuplot script), creating the folder if needed; one gnuplot run.
+// Throws UsageError for an inconsistent figure or when gnuplot is not on PATH,
+// std::runtime_error when gnuplot fails (naming the script and its message).
+void render_figure(const Figure& figure, const std::filesystem::path& stem);
+
+// Several figures side by side in one image, filled row by row. Each panel's
+// own width and height are ignored; every panel gets panel_width × panel_height.
+struct FigureGrid {
+  std::string title{};
+  std::vector<Figure> panels{};
+  std::size_t columns = 2;
+  int panel_width = 480, panel_height = 360;
+};
+
+// Same files and errors as render_figure.
+void render_figure_grid(const FigureGrid& grid, const std::filesystem::path& stem);
+
+}  // namespace attnlab

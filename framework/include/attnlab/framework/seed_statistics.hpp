@@ -1,0 +1,19 @@
+// Mean and standard error over independent runs (seeds), the way every
+// multi-seed figure and table of attnlab reports a quantity.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+namespace attnlab {
+
+struct MeanAndError {
+  double mean = 0.0;            // NaN when no value is finite
+  double standard_error = 0.0;  // sample std / sqrt(n); 0 for a single value
+  std::size_t count = 0;        // finite values used
+};
+
+// Non-finite values (a diverged run) are left out and not counted.
+MeanAndError mean_and_error(std::span<const double> values);
+
+}  // namespace attnlab

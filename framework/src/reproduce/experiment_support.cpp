@@ -1,0 +1,96 @@
+#include "experiment_support.hpp"
+
+#include <attnlab/framework/errors.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+namespace attnlab::reproduce {
+
+std::vector<std::uint64_t> ExperimentContext::seeds(std::uint32_t full_default, std::uint32_t quick_default) const {
+  const std::uint32_t count = options.seeds > 0 ? options.seeds : pick(full_default, quick_default);
+  std::vector<std::uint64_t> list;
+  for (std::uint32_t i = 0; i < count; ++i) list.push_back(options.first_seed + i);
+  return list;
+}
+
+void ExperimentContext::write(const std::string& name, const std::string& content) const {
+  const auto path = folder / name;
+  const auto temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) throw UsageError("cannot write '" + temporary + "'");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+CompareConfig ExperimentContext::config(const std::string& toml, const std::vector<std::string>& overrides,
+                                        std::uint64_t seed) const {
+  std::vector<std::string> all = overrides;
+  all.push_back("seed=" + std::to_string(seed));
+  all.push_back("train.threads=" + std::to_string(options.threads));
+  return compose_compare_config(toml, folder.filename().string() + " experiment", all);
+}
+
+ExperimentRun ExperimentContext::run(const CompareConfig& config, const std::string& label,
+                                     const std::function<void(Comparison&)>& after_training) const {
+  const auto start = std::chrono::steady_clock::now();
+  ExperimentRun result = run_experiment(config, registry, after_training);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (progress) {
+    std::string line = fmt::format("{} {}: ", folder.filename().string(), label);
+    for (const ModelTrace& model : result.models) {
+      line += fmt::format(" {} {}", model.activation, number(model.final_mse()));
+    }
+    progress(line + fmt::format("  ({:.1f} s)", seconds));
+  }
+  return result;
+}
+
+std::string number(double value) {
+  return std::isnan(value) ? "nan" : fmt::format("{:.4g}", value);
+}
+
+std::string with_error(const MeanAndError& value) {
+  if (value.count == 0) return "—";
+  if (value.count == 1) return number(value.mean);
+  return fmt::format("{:.4g} ± {:.2g}", value.mean, value.standard_error);
+}
+
+std::vector<std::string> available_activations(const PluginRegistry& registry) {
+  std::vector<std::string> ids = {"softmax", "softmax1", "bayes-softmax"};
+  for (const char* predecessor : {"linear", "erf", "normalized-softplus", "sparsemax", "sigmoid"}) {
+    if (const auto plugin = registry.find(predecessor); plugin && plugin->kind() == PluginKind::Activation) {
+      ids.emplace_back(predecessor);
+    }
+  }
+  return ids;
+}
+
+Figure make_figure(std::string title, std::string x_label, std::string y_label, bool log_x) {
+  Figure figure;
+  figure.title = std::move(title);
+  figure.x_label = std::move(x_label);
+  figure.y_label = std::move(y_label);
+  figure.log_x = log_x;
+  return figure;
+}
+
+FigureSeries make_series(std::string label, FigureSeries::Style style) {
+  FigureSeries series;
+  series.label = std::move(label);
+  series.style = style;
+  return series;
+}
+
+std::string toml_array(const std::vector<double>& values) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + fmt::format("{}", values[i]);
+  return text + "]";
+}
+
+}  // namespace attnlab::reproduce

@@ -1,0 +1,65 @@
+// What the reproduce experiments share: their context, seed loops, number
+// formatting and file output. Internal to the framework library.
+#pragma once
+
+#include <attnlab/framework/compare_config.hpp>
+#include <attnlab/framework/experiment_run.hpp>
+#include <attnlab/framework/figure.hpp>
+#include <attnlab/framework/reproduce.hpp>
+#include <attnlab/framework/seed_statistics.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attnlab::reproduce {
+
+struct ExperimentContext {
+  ReproduceOptions options;
+  PluginRegistry& registry;
+  std::filesystem::path folder;  // this experiment's own folder
+  std::function<void(const std::string&)> progress;
+
+  std::vector<std::uint64_t> seeds(std::uint32_t full_default, std::uint32_t quick_default) const;
+  // quick ? quick_value : full_value
+  template <class T>
+  T pick(T full_value, T quick_value) const {
+    return options.quick ? quick_value : full_value;
+  }
+  void write(const std::string& name, const std::string& content) const;
+  // The experiment's config with `overrides`, the seed and the thread count
+  // applied.
+  CompareConfig config(const std::string& toml, const std::vector<std::string>& overrides, std::uint64_t seed) const;
+  // Trains and reports progress as "<experiment> <label>: ...".
+  ExperimentRun run(const CompareConfig& config, const std::string& label,
+                    const std::function<void(Comparison&)>& after_training = {}) const;
+};
+
+// What an experiment contributes to the report.
+struct ExperimentSection {
+  std::string title;
+  std::string markdown;  // images referenced relative to the report folder
+};
+
+ExperimentSection run_specialization(const ExperimentContext& context);
+ExperimentSection run_activations(const ExperimentContext& context);
+ExperimentSection run_heads(const ExperimentContext& context);
+ExperimentSection run_pruning(const ExperimentContext& context);
+
+// "0.5234 ± 0.0041" (4 significant digits, error with 2).
+std::string with_error(const MeanAndError& value);
+// "{:.4g}", "nan" for NaN.
+std::string number(double value);
+// Activation ids present in the registry, the three built-ins first, then the
+// predecessor activations if their example plugins are on the plugin path.
+std::vector<std::string> available_activations(const PluginRegistry& registry);
+// A figure or series with its texts set (designated initializers would
+// leave the rest unnamed, which -Wextra flags).
+Figure make_figure(std::string title, std::string x_label, std::string y_label, bool log_x = false);
+FigureSeries make_series(std::string label, FigureSeries::Style style = FigureSeries::Style::LinesPoints);
+
+// TOML array text "[1.5, 0, 0]".
+std::string toml_array(const std::vector<double>& values);
+
+}  // namespace attnlab::reproduce

@@ -1,0 +1,104 @@
+// Final error against the number of heads H. The prior is discrete with
+// three support points, so Bayes-softmax can express the Bayes predictor
+// exactly once H >= 3 (one head per support point).
+#include "experiment_support.hpp"
+
+#include <attnlab/framework/figure.hpp>
+#include <attnlab/framework/report.hpp>
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace attnlab::reproduce {
+namespace {
+
+std::string experiment_toml(bool quick) {
+  return fmt::format(R"(activations = ["softmax", "softmax1", "bayes-softmax"]
+[data]
+plugin = "single-location"
+D = 50
+L = 8
+delta = 0.1
+prior = "discrete"
+support = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.5]]
+weights = [1.0, 1.0, 1.0]
+[model]
+heads = 3
+[train]
+time = {}
+batch = 16
+[eval]
+test_size = {}
+log_points = 12
+bayes_samples = {}
+)",
+                     quick ? 2000.0 : 20000.0, quick ? 1024 : 4096, quick ? 20000 : 100000);
+}
+
+}  // namespace
+
+ExperimentSection run_heads(const ExperimentContext& context) {
+  const std::string toml = experiment_toml(context.options.quick);
+  context.write("config.toml", toml);
+  const std::vector<std::uint32_t> head_counts =
+      context.pick(std::vector<std::uint32_t>{1, 2, 3, 4, 6, 8}, std::vector<std::uint32_t>{1, 3, 6});
+  const auto seeds = context.seeds(3, 2);
+
+  std::string csv = "heads,seed,activation,test_mse,bayes_risk,excess,stopped\n";
+  std::vector<std::string> activations;
+  std::map<std::string, std::vector<MeanAndError>> error;
+  std::vector<double> bayes_values;
+  for (const std::uint32_t heads : head_counts) {
+    std::map<std::string, std::vector<double>> samples;
+    for (const std::uint64_t seed : seeds) {
+      const ExperimentRun run = context.run(context.config(toml, {"model.heads=" + std::to_string(heads)}, seed),
+                                            fmt::format("H {} seed {}", heads, seed));
+      const double risk = run.bayes_risk ? run.bayes_risk->mean : std::nan("");
+      bayes_values.push_back(risk);
+      for (const ModelTrace& model : run.models) {
+        if (samples.find(model.activation) == samples.end() && activations.size() < run.models.size()) {
+          activations.push_back(model.activation);
+        }
+        samples[model.activation].push_back(model.final_mse());
+        csv += fmt::format("{},{},{},{:.8g},{:.8g},{:.8g},{}\n", heads, seed, model.activation, model.final_mse(), risk,
+                           model.final_mse() - risk, model.stopped ? 1 : 0);
+      }
+    }
+    for (const auto& [id, values] : samples) error[id].push_back(mean_and_error(values));
+  }
+  context.write("heads.csv", csv);
+  // The data and its seeds do not depend on H: one Bayes risk for all.
+  const MeanAndError bayes = mean_and_error(bayes_values);
+
+  Figure figure = make_figure("final test error against the number of heads", "heads H", "test MSE");
+  for (const auto& id : activations) {
+    FigureSeries series = make_series(id);
+    for (std::size_t i = 0; i < head_counts.size(); ++i) {
+      series.x.push_back(head_counts[i]);
+      series.y.push_back(error[id][i].mean);
+      series.error.push_back(error[id][i].standard_error);
+    }
+    figure.series.push_back(std::move(series));
+  }
+  figure.horizontal_lines.push_back({"Bayes risk", bayes.mean});
+  render_figure(figure, context.folder / "test_error_vs_heads");
+
+  std::vector<std::string> header = {"H"};
+  for (const auto& id : activations) header.push_back(id + " test MSE");
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < head_counts.size(); ++i) {
+    std::vector<std::string> row = {std::to_string(head_counts[i])};
+    for (const auto& id : activations) row.push_back(with_error(error[id][i]));
+    rows.push_back(std::move(row));
+  }
+  const std::string table = markdown_table(header, rows);
+  context.write("table.md", table);
+  return {"Number of heads",
+          fmt::format("Discrete prior with three equally likely support points (±2.5 e1, 2.5 e2); D = 50, L = 8, "
+                      "t = {}; {} seeds per point. Bayes risk {} (Monte Carlo).\n\n{}\n"
+                      "![test error against H](heads/test_error_vs_heads.png)\n",
+                      context.pick(20000, 2000), seeds.size(), number(bayes.mean), table)};
+}
+
+}  // namespace attnlab::reproduce

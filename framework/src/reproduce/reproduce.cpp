@@ -1,0 +1,58 @@
+#include "experiment_support.hpp"
+
+#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/report.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace attnlab {
+
+const std::vector<std::string>& reproduce_experiment_names() {
+  static const std::vector<std::string> names = {"specialization", "activations", "heads", "pruning"};
+  return names;
+}
+
+namespace {
+
+reproduce::ExperimentSection run_one(const std::string& name, const reproduce::ExperimentContext& context) {
+  if (name == "specialization") return reproduce::run_specialization(context);
+  if (name == "activations") return reproduce::run_activations(context);
+  if (name == "heads") return reproduce::run_heads(context);
+  return reproduce::run_pruning(context);
+}
+
+}  // namespace
+
+void run_reproduce(const std::string& name, const ReproduceOptions& options, PluginRegistry& registry,
+                   const std::filesystem::path& folder, const std::function<void(const std::string&)>& progress) {
+  const auto& names = reproduce_experiment_names();
+  std::vector<std::string> selected;
+  if (name == "all") {
+    selected = names;
+  } else if (std::find(names.begin(), names.end(), name) != names.end()) {
+    selected = {name};
+  } else {
+    throw UsageError("unknown experiment '" + name + "' (known: specialization, activations, heads, pruning, all)");
+  }
+  std::string markdown =
+      fmt::format("# attnlab reproduction report\n\nattnlab {}, `attnlab reproduce {}{}`{}, first seed {}.\n\n",
+                  ATTNLAB_VERSION, name, options.quick ? " --quick" : "",
+                  options.seeds > 0 ? fmt::format(" --seeds {}", options.seeds) : std::string(), options.first_seed);
+  for (const std::string& experiment : selected) {
+    const auto start = std::chrono::steady_clock::now();
+    std::filesystem::create_directories(folder / experiment);
+    const reproduce::ExperimentContext context{options, registry, folder / experiment, progress};
+    const reproduce::ExperimentSection section = run_one(experiment, context);
+    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
+    markdown += fmt::format(
+        "## {}\n\n{}\n\nData: `{}/` (CSV, config.toml, figures as PNG and SVG with their gnuplot "
+        "scripts); {:.1f} min.\n\n",
+        section.title, section.markdown, experiment, minutes);
+  }
+  write_report(folder, "attnlab reproduction report", markdown);
+}
+
+}  // namespace attnlab

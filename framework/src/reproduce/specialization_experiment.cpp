@@ -1,0 +1,204 @@
+// Plateau, then specialization one feature at a time in decreasing order of
+// variance: overlap trajectories m[h,f](t), r[h](t), and the detected events.
+#include "experiment_support.hpp"
+
+#include <attnlab/framework/figure.hpp>
+#include <attnlab/framework/report.hpp>
+#include <attnlab/framework/specialization.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace attnlab::reproduce {
+namespace {
+
+// Three features of decreasing variance and a fourth, variance-free
+// direction carrying the prior mean: the pattern every head first agrees on.
+const std::vector<double> kMean = {0.0, 0.0, 0.0, 1.5};
+const std::vector<double> kStd = {3.0, 2.0, 1.2, 0.0};
+const std::vector<std::uint32_t> kWatched = {0, 1, 2};  // in decreasing variance
+
+std::string experiment_toml(bool quick) {
+  return fmt::format(R"(activations = ["softmax", "softmax1", "bayes-softmax"]
+[data]
+plugin = "single-location"
+D = 50
+L = 8
+delta = 0.1
+prior = "gaussian"
+mean = {}
+std = {}
+[model]
+heads = 4
+[train]
+time = {}
+batch = 16
+[eval]
+test_size = {}
+log_points = {}
+bayes_samples = {}
+)",
+                     toml_array(kMean), toml_array(kStd), quick ? 3000.0 : 40000.0, quick ? 1024 : 2048,
+                     quick ? 24 : 40, quick ? 20000 : 100000);
+}
+
+std::string feature_name(std::uint32_t f) {
+  return fmt::format("f{} (std {})", f + 1, kStd[f]);
+}
+
+Figure overlap_figure(const ModelTrace& trace, std::uint64_t seed) {
+  Figure figure;
+  figure.title = fmt::format("{}: key overlaps m[h,f] (seed {})", trace.activation, seed);
+  figure.x_label = "t = samples / D";
+  figure.y_label = "m[h,f] = k_h . k*_f / D";
+  figure.log_x = true;
+  const auto& times = trace.overlaps.times;
+  const Eigen::Index heads = trace.overlaps.key_overlaps.front().rows();
+  const Eigen::Index features = trace.overlaps.key_overlaps.front().cols();
+  for (Eigen::Index f = 0; f < features; ++f) {
+    for (Eigen::Index h = 0; h < heads; ++h) {
+      FigureSeries series;
+      series.label =
+          fmt::format("head {}, {}", h + 1, f + 1 == features ? std::string("mean dir.") : fmt::format("f{}", f + 1));
+      series.style = f + 1 == features ? FigureSeries::Style::Dashed : FigureSeries::Style::Lines;
+      for (std::size_t i = 0; i < times.size(); ++i) {
+        series.x.push_back(times[i]);
+        series.y.push_back(trace.overlaps.key_overlaps[i](h, f));
+      }
+      figure.series.push_back(std::move(series));
+    }
+  }
+  return figure;
+}
+
+Figure value_and_error_figure(const ExperimentRun& run, std::uint64_t seed) {
+  Figure figure;
+  figure.title = fmt::format("test error and value overlaps r[h] (seed {})", seed);
+  figure.x_label = "t = samples / D";
+  figure.y_label = "test MSE / r[h]";
+  figure.log_x = true;
+  for (const ModelTrace& trace : run.models) {
+    FigureSeries error = make_series(trace.activation + " test MSE", FigureSeries::Style::Lines);
+    for (std::size_t i = 0; i < trace.overlaps.times.size(); ++i) {
+      error.x.push_back(trace.overlaps.times[i]);
+      error.y.push_back(trace.test_mse[i]);
+    }
+    figure.series.push_back(std::move(error));
+  }
+  const ModelTrace& softmax = run.models.front();
+  for (Eigen::Index h = 0; h < softmax.value_overlaps.front().size(); ++h) {
+    FigureSeries r = make_series(fmt::format("{} r[{}]", softmax.activation, h + 1), FigureSeries::Style::Dashed);
+    for (std::size_t i = 0; i < softmax.overlaps.times.size(); ++i) {
+      r.x.push_back(softmax.overlaps.times[i]);
+      r.y.push_back(softmax.value_overlaps[i](h));
+    }
+    figure.series.push_back(std::move(r));
+  }
+  if (run.bayes_risk) figure.horizontal_lines.push_back({"Bayes risk", run.bayes_risk->mean});
+  return figure;
+}
+
+}  // namespace
+
+ExperimentSection run_specialization(const ExperimentContext& context) {
+  const std::string toml = experiment_toml(context.options.quick);
+  context.write("config.toml", toml);
+  const SpecializationCriteria criteria{.threshold = 0.3, .features = kWatched, .mean_direction = kMean};
+
+  std::string events_csv = "seed,activation,feature,head,time,overlap\n";
+  std::string plateau_csv = "seed,activation,plateau_start,first_event\n";
+  std::string overlaps_csv = "seed,activation,t,head,feature,m\n";
+  // activation -> per feature event times (NaN when not learned), per seed
+  std::map<std::string, std::vector<std::vector<double>>> event_times;
+  std::map<std::string, std::vector<double>> plateau_starts;
+  std::map<std::string, int> first_is_strongest, ordered, with_events;
+  std::vector<std::string> order;
+  std::string figures_markdown;
+  const auto seeds = context.seeds(5, 3);
+  for (const std::uint64_t seed : seeds) {
+    const ExperimentRun run = context.run(context.config(toml, {}, seed), fmt::format("seed {}", seed));
+    for (const ModelTrace& trace : run.models) {
+      if (std::find(order.begin(), order.end(), trace.activation) == order.end()) order.push_back(trace.activation);
+      const SpecializationAnalysis analysis = analyze_specialization(trace.overlaps, criteria);
+      std::vector<double> times(kWatched.size(), std::nan(""));
+      for (const SpecializationEvent& event : analysis.events) {
+        times[event.feature] = event.time;
+        events_csv += fmt::format("{},{},{},{},{:.6g},{:.6g}\n", seed, trace.activation, event.feature + 1,
+                                  event.head + 1, event.time, event.overlap);
+      }
+      event_times[trace.activation].push_back(times);
+      plateau_starts[trace.activation].push_back(analysis.plateau_start.value_or(std::nan("")));
+      plateau_csv += fmt::format("{},{},{},{}\n", seed, trace.activation,
+                                 analysis.plateau_start ? fmt::format("{:.6g}", *analysis.plateau_start) : "",
+                                 analysis.events.empty() ? "" : fmt::format("{:.6g}", analysis.events[0].time));
+      if (!analysis.events.empty()) {
+        ++with_events[trace.activation];
+        if (analysis.events.front().feature == kWatched.front()) ++first_is_strongest[trace.activation];
+        bool in_order = true;
+        for (std::size_t i = 1; i < analysis.events.size(); ++i) {
+          in_order = in_order && analysis.events[i].feature > analysis.events[i - 1].feature;
+        }
+        if (in_order) ++ordered[trace.activation];
+      }
+      for (std::size_t i = 0; i < trace.overlaps.times.size(); ++i) {
+        const RowMatrix& m = trace.overlaps.key_overlaps[i];
+        for (Eigen::Index h = 0; h < m.rows(); ++h) {
+          for (Eigen::Index f = 0; f < m.cols(); ++f) {
+            overlaps_csv += fmt::format("{},{},{:.6g},{},{},{:.6g}\n", seed, trace.activation, trace.overlaps.times[i],
+                                        h + 1, f + 1, m(h, f));
+          }
+        }
+      }
+      if (seed == seeds.front()) {
+        const std::string stem = "overlaps_" + trace.activation;
+        render_figure(overlap_figure(trace, seed), context.folder / stem);
+        figures_markdown +=
+            fmt::format("![{} key overlaps, seed {}](specialization/{}.png)\n\n", trace.activation, seed, stem);
+      }
+    }
+    if (seed == seeds.front()) {
+      render_figure(value_and_error_figure(run, seed), context.folder / "test_error_and_values");
+      figures_markdown += "![test error and value overlaps](specialization/test_error_and_values.png)\n\n";
+    }
+  }
+  context.write("events.csv", events_csv);
+  context.write("plateau.csv", plateau_csv);
+  context.write("overlaps.csv", overlaps_csv);
+
+  std::vector<std::string> header = {"activation", "plateau from t"};
+  for (const std::uint32_t f : kWatched) header.push_back("t learned, " + feature_name(f));
+  header.insert(header.end(), {"first event on f1", "events in variance order"});
+  std::vector<std::vector<std::string>> rows;
+  for (const std::string& activation : order) {
+    const MeanAndError plateau = mean_and_error(plateau_starts[activation]);
+    std::vector<std::string> row = {activation,
+                                    fmt::format("{} ({}/{} seeds)", with_error(plateau), plateau.count, seeds.size())};
+    for (const std::uint32_t f : kWatched) {
+      std::vector<double> times;
+      for (const auto& per_seed : event_times[activation]) times.push_back(per_seed[f]);
+      const MeanAndError stats = mean_and_error(times);
+      row.push_back(fmt::format("{} ({}/{} seeds)", with_error(stats), stats.count, seeds.size()));
+    }
+    row.push_back(fmt::format("{}/{}", first_is_strongest[activation], seeds.size()));
+    row.push_back(fmt::format("{}/{}", ordered[activation], seeds.size()));
+    rows.push_back(std::move(row));
+  }
+  const std::string table = markdown_table(header, rows);
+  context.write("table.md", table);
+
+  ExperimentSection section;
+  section.title = "Specialization dynamics";
+  section.markdown = fmt::format(
+      "Single-location data, D = 50, L = 8, Gaussian prior with features of std {} and the mean {} along a fourth "
+      "direction; H = 4 heads, online SGD (batch 16, eta = 0.1 per sample), t = {}; {} seeds. A feature counts as "
+      "learned at the first log point where some head has |m[h,f]| >= {} (and still has at the next one); the "
+      "plateau starts when the heads' mean overlap with the mean direction reaches the same value.\n\n{}\n"
+      "Times are means ± standard errors over the seeds that learned the feature.\n\n{}",
+      toml_array(kStd), toml_array(kMean), context.pick(40000, 3000), seeds.size(), criteria.threshold, table,
+      figures_markdown);
+  return section;
+}
+
+}  // namespace attnlab::reproduce

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end checks of checkpoints and `attnlab prune` through the CLI: a tiny
+# comparison writes one checkpoint per activation, prune reads them back on
+# the run's own test set, and bad checkpoints fail with one line naming the file.
+# Usage: prune_cli_test.sh /path/to/attnlab
+set -uo pipefail
+attnlab="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+
+pass() { passes=$((passes + 1)); echo "ok   $1"; }
+fail() { failures=$((failures + 1)); echo "FAIL $1"; }
+check() {  # description, command...
+  local description="$1"; shift
+  if "$@"; then pass "$description"; else fail "$description"; fi
+}
+
+tiny=(--set train.time=20 --set data.D=30 --set eval.test_size=256 --set eval.bayes_samples=1000
+      --set eval.log_points=2)
+"$attnlab" compare "${tiny[@]}" --out "$work/run" >"$work/compare.log" 2>&1 || { cat "$work/compare.log"; fail "tiny comparison runs"; }
+"$attnlab" compare "${tiny[@]}" --set seed=2 --out "$work/run2" >"$work/compare.log" 2>&1 || fail "second comparison runs"
+
+for id in softmax softmax1 bayes-softmax; do
+  check "compare writes checkpoints/$id.ckpt" test -s "$work/run/checkpoints/$id.ckpt"
+done
+check "a checkpoint starts with its magic and format version" \
+  grep -qx 'attnlab-checkpoint 1' <(head -n 1 "$work/run/checkpoints/softmax.ckpt")
+
+ckpts=("$work/run/checkpoints/softmax.ckpt" "$work/run/checkpoints/softmax1.ckpt" "$work/run/checkpoints/bayes-softmax.ckpt")
+if "$attnlab" prune "${ckpts[@]}" --random-orders 5 --out "$work/pruned" >"$work/prune.log" 2>&1; then
+  pass "prune runs on three checkpoints"
+else cat "$work/prune.log"; fail "prune runs on three checkpoints"; fi
+cat "$work/prune.log"
+check "prune prints one column per checkpoint" \
+  grep -Eq '^  k  softmax +softmax1 +bayes-softmax$' "$work/prune.log"
+check "prune prints a row per k = 0..3" grep -Eq '^  3  [0-9.e-]+ +[0-9.e-]+ \+- ' "$work/prune.log"
+check "prune prints the greedy removal order" grep -Eq '^  softmax1 +[0-3] [0-3] [0-3]$' "$work/prune.log"
+check "pruning.csv has a header and 3 x 4 rows" test "$(wc -l <"$work/pruned/pruning.csv")" -eq 13
+
+# With every head the error is the run's own final test error, to the last digit.
+final_softmax=$(grep '"activation":"softmax"' "$work/run/metrics.jsonl" | tail -n 1 | grep -o '"test_mse":[^,}]*' | cut -d: -f2)
+k0_softmax=$(grep ',softmax,0,' "$work/pruned/pruning.csv" | cut -d, -f4)
+if [ -n "$final_softmax" ] && [ "$final_softmax" = "$k0_softmax" ]; then
+  pass "k = 0 equals the run's final test error ($k0_softmax)"
+else fail "k = 0 equals the run's final test error ('$k0_softmax' vs '$final_softmax')"; fi
+
+if ! "$attnlab" prune "${ckpts[0]}" --out "$work/pruned" >"$work/err.log" 2>&1 && grep -q "already exists" "$work/err.log"; then
+  pass "an existing --out folder is refused"
+else fail "an existing --out folder is refused"; fi
+check "--force replaces the --out folder" "$attnlab" prune "${ckpts[0]}" --random-orders 2 --out "$work/pruned" --force
+
+# --- bad checkpoints: one line naming the file, non-zero exit ----------------
+expect_error() {  # description, regex, arguments...
+  local description="$1" pattern="$2"; shift 2
+  "$attnlab" "$@" >"$work/err.log" 2>&1
+  local status=$?
+  if [ "$status" -ne 0 ] && grep -Eq "$pattern" "$work/err.log" && [ "$(grep -c . "$work/err.log")" -eq 1 ]; then
+    pass "$description"
+  else
+    echo "  exit $status, output:"; sed 's/^/    /' "$work/err.log"; fail "$description"
+  fi
+}
+sed 's/^activation = softmax$/activation = softmaks/' "${ckpts[0]}" >"$work/unknown.ckpt"
+expect_error "unknown activation id" \
+  "^error: checkpoint '$work/unknown.ckpt': unknown activation plugin 'softmaks'" \
+  prune "$work/unknown.ckpt" --out "$work/x1"
+head -c 1500 "${ckpts[0]}" >"$work/cut.ckpt"
+expect_error "truncated checkpoint" "^error: checkpoint '$work/cut.ckpt': truncated: " prune "$work/cut.ckpt"
+printf 'seed = 1\n' >"$work/foreign.ckpt"
+expect_error "not a checkpoint" "^error: checkpoint '$work/foreign.ckpt': not an attnlab checkpoint" \
+  prune "$work/foreign.ckpt"
+expect_error "missing checkpoint" "^error: checkpoint '$work/none.ckpt': file does not exist" prune "$work/none.ckpt"
+expect_error "checkpoints of different seeds" \
+  "^error: checkpoints '${ckpts[0]}' and '$work/run2/checkpoints/softmax1.ckpt' do not share one data config and seed \(seed 1 vs 2\)" \
+  prune "${ckpts[0]}" "$work/run2/checkpoints/softmax1.ckpt"
+sed 's/^D = 30$/D = 40/' "${ckpts[0]}" >"$work/wide.ckpt"
+expect_error "a model whose D differs from its config's" \
+  "^error: checkpoint '$work/wide.ckpt': its model has D = 30, L = 8, but its config's data model has D = 40, L = 8$" \
+  prune "$work/wide.ckpt"
+if [ -e "$work/x1" ]; then fail "a failed prune leaves no --out folder"; else pass "a failed prune leaves no --out folder"; fi
+
+echo "prune CLI: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,82 @@
+// Detection of the plateau and of specialization events on trajectories
+// whose answer is known by construction, and the seed statistics.
+#include <attnlab/framework/seed_statistics.hpp>
+#include <attnlab/framework/specialization.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+namespace {
+
+using attnlab::RowMatrix;
+
+// H = 3 heads, F = 3 features (f3 carries the mean). Times 1, 2, 4, ..., 512.
+attnlab::OverlapTrajectory made_up_trajectory() {
+  attnlab::OverlapTrajectory trajectory;
+  for (int i = 0; i < 10; ++i) {
+    const double t = std::pow(2.0, i);
+    RowMatrix m = RowMatrix::Zero(3, 3);
+    if (t >= 8) m.col(2).setConstant(0.5);  // all heads on the mean direction from t = 8
+    if (t >= 32) m(1, 0) = -0.6;            // head 2 locks onto f1 (negative sign) at t = 32
+    if (t == 16) m(0, 1) = 0.9;             // a one-point spike on f2: not an event
+    if (t >= 128) m(2, 1) = 0.35;           // head 3 locks onto f2 at t = 128
+    trajectory.times.push_back(t);
+    trajectory.key_overlaps.push_back(m);
+  }
+  return trajectory;
+}
+
+}  // namespace
+
+TEST_CASE("specialization events and the plateau are found where they were put", "[specialization]") {
+  const attnlab::SpecializationCriteria criteria{0.3, {0, 1}, {0.0, 0.0, 1.5}};
+  const auto analysis = attnlab::analyze_specialization(made_up_trajectory(), criteria);
+  REQUIRE(analysis.plateau_start.has_value());
+  CHECK(*analysis.plateau_start == 8.0);
+  REQUIRE(analysis.events.size() == 2);
+  CHECK(analysis.events[0].feature == 0);
+  CHECK(analysis.events[0].head == 1);
+  CHECK(analysis.events[0].time == 32.0);
+  CHECK(analysis.events[0].overlap == -0.6);
+  CHECK(analysis.events[1].feature == 1);
+  CHECK(analysis.events[1].head == 2);
+  CHECK(analysis.events[1].time == 128.0);
+}
+
+TEST_CASE("a higher threshold finds fewer events; no mean direction gives no plateau", "[specialization]") {
+  const attnlab::SpecializationCriteria criteria{0.4, {0, 1}, {}};
+  const auto analysis = attnlab::analyze_specialization(made_up_trajectory(), criteria);
+  CHECK_FALSE(analysis.plateau_start.has_value());
+  REQUIRE(analysis.events.size() == 1);
+  CHECK(analysis.events[0].feature == 0);
+}
+
+TEST_CASE("an event at the last log point counts", "[specialization]") {
+  attnlab::OverlapTrajectory trajectory = made_up_trajectory();
+  trajectory.key_overlaps.back()(0, 2) = 0.0;
+  trajectory.key_overlaps.back()(1, 2) = 0.8;  // keep f3's watch: only the last point has it high for head 2
+  trajectory.key_overlaps[8](1, 2) = 0.5;
+  trajectory.key_overlaps[8](0, 2) = 0.5;
+  const attnlab::SpecializationCriteria criteria{0.7, {2}, {}};
+  const auto analysis = attnlab::analyze_specialization(trajectory, criteria);
+  REQUIRE(analysis.events.size() == 1);
+  CHECK(analysis.events[0].time == 512.0);
+  CHECK(analysis.events[0].head == 1);
+}
+
+TEST_CASE("mean and standard error over seeds skip non-finite runs", "[statistics]") {
+  const std::vector<double> values = {1.0, 2.0, 3.0, 4.0, std::nan(""), INFINITY};
+  const auto stats = attnlab::mean_and_error(values);
+  CHECK(stats.count == 4);
+  CHECK(stats.mean == Approx(2.5).epsilon(1e-15));
+  // Sample variance 5/3, standard error sqrt(5/3 / 4).
+  CHECK(stats.standard_error == Approx(std::sqrt(5.0 / 12.0)).epsilon(1e-14));
+  const std::vector<double> one = {7.0};
+  CHECK(attnlab::mean_and_error(one).standard_error == 0.0);
+  CHECK(attnlab::mean_and_error(one).mean == 7.0);
+  const std::vector<double> none = {std::nan("")};
+  CHECK(std::isnan(attnlab::mean_and_error(none).mean));
+  CHECK(attnlab::mean_and_error(none).count == 0);
+}

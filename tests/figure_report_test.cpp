@@ -1,0 +1,330 @@
+// Figures rendered by gnuplot (PNG, SVG, data, script) and the report writer
+// (markdown to self-contained HTML).
+#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/figure.hpp>
+#include <attnlab/framework/report.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+using attnlab::Figure;
+using attnlab::FigureSeries;
+
+namespace {
+
+class TempFolder {
+ public:
+  TempFolder() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            ("attnlab-figure-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Replaces $PATH for one scope.
+class PathOverride {
+ public:
+  explicit PathOverride(const std::string& value) {
+    if (const char* old = std::getenv("PATH")) old_ = old;
+    ::setenv("PATH", value.c_str(), 1);
+  }
+  ~PathOverride() {
+    if (old_)
+      ::setenv("PATH", old_->c_str(), 1);
+    else
+      ::unsetenv("PATH");
+  }
+  PathOverride(const PathOverride&) = delete;
+  PathOverride& operator=(const PathOverride&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::uint32_t big_endian_u32(const std::string& bytes, std::size_t offset) {
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i) value = value << 8 | static_cast<unsigned char>(bytes[offset + i]);
+  return value;
+}
+
+const std::string kPngSignature = "\x89PNG\r\n\x1a\n";
+
+// Checks the signature and the IHDR chunk that must come first.
+void check_png(const fs::path& path, std::uint32_t width, std::uint32_t height) {
+  const std::string bytes = read_file(path);
+  REQUIRE(bytes.size() > 33);
+  CHECK(bytes.substr(0, 8) == kPngSignature);
+  CHECK(bytes.substr(12, 4) == "IHDR");
+  CHECK(big_endian_u32(bytes, 16) == width);
+  CHECK(big_endian_u32(bytes, 20) == height);
+}
+
+void check_svg(const std::string& svg) {
+  CHECK((svg.rfind("<?xml", 0) == 0 || svg.rfind("<svg", 0) == 0));
+  CHECK(svg.find("</svg>") != std::string::npos);
+}
+
+std::string base64_decode(const std::string& text) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const std::size_t value = alphabet.find(c);
+    if (value == std::string::npos) break;  // '=' padding or the end of the URI
+    buffer = buffer << 6 | static_cast<std::uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>(buffer >> bits & 0xff);
+    }
+  }
+  return out;
+}
+
+// A valid 1×1 grayscale PNG.
+const std::string kTinyPng(
+    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
+    "\x00\x3a\x7e\x9b\x55\x00\x00\x00\x0a\x49\x44\x41\x54\x78\x9c\x63\x60\x00\x00\x00\x02\x00\x01\x48\xaf\xa4\x71\x00"
+    "\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82",
+    67);
+
+void write_file(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  REQUIRE(out);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+Figure two_series_figure() {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Figure figure;
+  figure.title = "Risk against sample size";
+  figure.x_label = "samples";
+  figure.y_label = "test risk";
+  figure.log_x = true;
+  figure.series.push_back({.label = "softmax run",
+                           .x = {0.0, 10, 100, 1000, 10000},  // x = 0 cannot be shown on a log axis
+                           .y = {0.9, 0.8, nan, 0.55, 0.5},
+                           .error = {0.1, 0.05, 0.05, 0.02, 0.01},
+                           .style = FigureSeries::Style::LinesPoints});
+  figure.series.push_back({.label = "softmax1 run",
+                           .x = {10, 100, 1000, 10000},
+                           .y = {0.85, 0.7, 0.6, 0.52},
+                           .error = {},
+                           .style = FigureSeries::Style::Dashed});
+  figure.horizontal_lines = {{"Bayes risk", 0.477}};
+  figure.width = 640;
+  figure.height = 400;
+  return figure;
+}
+
+}  // namespace
+
+TEST_CASE("render_figure writes a PNG, an SVG, and the data and script they came from", "[figure]") {
+  TempFolder folder;
+  const fs::path stem = folder.path() / "plots" / "risk";
+  attnlab::render_figure(two_series_figure(), stem);
+
+  check_png(folder.path() / "plots" / "risk.png", 640, 400);
+  const std::string svg = read_file(folder.path() / "plots" / "risk.svg");
+  check_svg(svg);
+  CHECK(contains(svg, "width=\"640\""));
+  for (const char* text : {"softmax run", "softmax1 run", "Bayes risk", "Risk against sample size"})
+    CHECK(contains(svg, text));
+
+  const std::string data = read_file(folder.path() / "plots" / "risk.dat");
+  CHECK_FALSE(contains(data, "nan"));
+  CHECK(contains(data, "1000 0.55 0.02"));
+  CHECK_FALSE(contains(data, "\n0 0.9"));  // dropped: x = 0 on a log axis
+  const std::string script = read_file(folder.path() / "plots" / "risk.gp");
+  CHECK(contains(script, "set logscale x"));
+  CHECK(contains(script, "yerrorlines"));
+  CHECK(contains(script, "0.477 with lines"));
+}
+
+TEST_CASE("figure text with quotes and gnuplot markup is shown as written", "[figure]") {
+  TempFolder folder;
+  Figure figure;
+  figure.title = "it's \"quoted\" <&> a_b^c @x {y} \\n";
+  figure.x_label = "line one\nline two";  // a newline must not break the script
+  figure.series.push_back({.label = "σ = 0.5 'noisy'", .x = {1, 2, 3}, .y = {3, 1, 2}, .error = {}});
+  attnlab::render_figure(figure, folder.path() / "labels");
+
+  const std::string svg = read_file(folder.path() / "labels.svg");
+  check_svg(svg);
+  CHECK(contains(svg, "it's \"quoted\" &lt;&amp;"));
+  CHECK(contains(svg, "a_b^c @x {y} \\n"));
+  CHECK(contains(svg, "line one line two"));
+  CHECK(contains(svg, "σ = 0.5 'noisy'"));
+}
+
+TEST_CASE("rendering the same figure twice gives identical files", "[figure]") {
+  TempFolder folder;
+  attnlab::render_figure(two_series_figure(), folder.path() / "first");
+  attnlab::render_figure(two_series_figure(), folder.path() / "second");
+  CHECK(read_file(folder.path() / "first.png") == read_file(folder.path() / "second.png"));
+  CHECK(read_file(folder.path() / "first.dat") == read_file(folder.path() / "second.dat"));
+}
+
+TEST_CASE("a figure grid draws several panels into one image", "[figure]") {
+  TempFolder folder;
+  attnlab::FigureGrid grid;
+  grid.columns = 2;
+  grid.panel_width = 300;
+  grid.panel_height = 200;
+  grid.panels = {two_series_figure(), two_series_figure(), Figure{}};
+  grid.panels[1].log_y = true;
+  grid.panels[1].y_range = std::pair{0.1, 1.0};
+  // A panel whose only series never produced a finite value still renders.
+  grid.panels[2].series.push_back({.label = "diverged", .x = {1, 2}, .y = {INFINITY, NAN}, .error = {}});
+  attnlab::render_figure_grid(grid, folder.path() / "grid");
+
+  check_png(folder.path() / "grid.png", 600, 400);
+  const std::string svg = read_file(folder.path() / "grid.svg");
+  check_svg(svg);
+  CHECK(contains(svg, "diverged"));
+  CHECK(contains(svg, "no finite data"));
+}
+
+TEST_CASE("an inconsistent figure is refused with the series named", "[figure]") {
+  TempFolder folder;
+  Figure figure;
+  figure.series.push_back({.label = "short", .x = {1, 2, 3}, .y = {1, 2}, .error = {}});
+  CHECK_THROWS_AS(attnlab::render_figure(figure, folder.path() / "bad"), attnlab::UsageError);
+  CHECK_THROWS_WITH(attnlab::render_figure(figure, folder.path() / "bad"),
+                    Catch::Contains("'short'") && Catch::Contains("3 x values but 2 y values"));
+
+  figure.series[0].y.push_back(3);
+  figure.series[0].error = {0.1};
+  CHECK_THROWS_WITH(attnlab::render_figure(figure, folder.path() / "bad"), Catch::Contains("1 error values"));
+  CHECK_FALSE(fs::exists(folder.path() / "bad.gp"));
+}
+
+TEST_CASE("without gnuplot on PATH rendering says how to install it", "[figure]") {
+  TempFolder folder;
+  const fs::path empty_bin = folder.path() / "empty-bin";
+  fs::create_directories(empty_bin);
+  PathOverride path(empty_bin.string());
+  CHECK_THROWS_AS(attnlab::render_figure(two_series_figure(), folder.path() / "fig"), attnlab::UsageError);
+  CHECK_THROWS_WITH(attnlab::render_figure(two_series_figure(), folder.path() / "fig"),
+                    "gnuplot not found on PATH; run scripts/setup.sh");
+}
+
+TEST_CASE("a failing gnuplot is reported with its message and the script", "[figure]") {
+  TempFolder folder;
+  const fs::path fake_bin = folder.path() / "fake-bin";
+  fs::create_directories(fake_bin);
+  write_file(fake_bin / "gnuplot",
+             "#!/bin/sh\necho 'plot x' >&2\necho '\"fig.gp\" line 9: something broke' >&2\nexit 1\n");
+  fs::permissions(fake_bin / "gnuplot", fs::perms::owner_all);
+  PathOverride path(fake_bin.string());
+  CHECK_THROWS_WITH(
+      attnlab::render_figure(two_series_figure(), folder.path() / "fig"),
+      "gnuplot failed on " + (folder.path() / "fig.gp").string() + ": \"fig.gp\" line 9: something broke");
+}
+
+TEST_CASE("markdown headings, paragraphs, emphasis and code become escaped HTML", "[report]") {
+  const std::string html = attnlab::markdown_to_html(
+      "# Results <1>\n\n## Setup\n### Details\n\nRisk is **lower** with `softmax1` & a<b>c.\nSecond line.\n\n"
+      "- first **item**\n- second\n  continued\n\n```toml\n[model] # <not **bold**>\n```\n",
+      ".", "Report & <title>");
+  CHECK(contains(html, "<!DOCTYPE html>"));
+  CHECK(contains(html, "<title>Report &amp; &lt;title&gt;</title>"));
+  CHECK(contains(html, "<style>"));
+  CHECK(contains(html, "<h1>Results &lt;1&gt;</h1>"));
+  CHECK(contains(html, "<h2>Setup</h2>"));
+  CHECK(contains(html, "<h3>Details</h3>"));
+  CHECK(contains(html,
+                 "<p>Risk is <strong>lower</strong> with <code>softmax1</code> &amp; a&lt;b&gt;c.\nSecond line.</p>"));
+  CHECK(contains(html, "<ul>\n<li>first <strong>item</strong></li>\n<li>second\ncontinued</li>\n</ul>"));
+  CHECK(contains(html, "<pre><code class=\"language-toml\">[model] # &lt;not **bold**&gt;\n</code></pre>"));
+}
+
+TEST_CASE("markdown tables become HTML tables, and markdown_table writes them", "[report]") {
+  const std::string table =
+      attnlab::markdown_table({"activation", "risk"}, {{"softmax", "0.52"}, {"a|b", "0.6"}, {"short"}});
+  CHECK(table == "| activation | risk |\n|---|---|\n| softmax | 0.52 |\n| a\\|b | 0.6 |\n| short |  |\n");
+  CHECK_THROWS_AS(attnlab::markdown_table({"one"}, {{"a", "b"}}), attnlab::UsageError);
+
+  const std::string html = attnlab::markdown_to_html(table, ".", "t");
+  CHECK(contains(html, "<thead>\n<tr><th>activation</th><th>risk</th></tr>\n</thead>"));
+  CHECK(contains(html, "<tr><td>softmax</td><td>0.52</td></tr>"));
+  CHECK(contains(html, "<tr><td>a|b</td><td>0.6</td></tr>"));
+  CHECK(contains(html, "<tr><td>short</td><td></td></tr>"));
+
+  const std::string aligned = attnlab::markdown_to_html("| a | b | c |\n|:--|--:|:-:|\n| 1 | `x` | <y> |\n", ".", "t");
+  CHECK(contains(aligned,
+                 "<tr><td style=\"text-align:left\">1</td><td style=\"text-align:right\"><code>x</code></td>"
+                 "<td style=\"text-align:center\">&lt;y&gt;</td></tr>"));
+}
+
+TEST_CASE("report images are embedded as data URIs, never linked", "[report]") {
+  TempFolder folder;
+  fs::create_directories(folder.path() / "figures");
+  write_file(folder.path() / "figures" / "risk.png", kTinyPng);
+  write_file(folder.path() / "figures" / "risk.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>");
+
+  const std::string markdown =
+      "# Report\n\n![Risk **against** samples](figures/risk.png)\n\n![Same, as SVG](figures/risk.svg)\n";
+  attnlab::write_report(folder.path() / ".", "Report", markdown);
+  CHECK(read_file(folder.path() / "report.md") == markdown);
+  const std::string html = read_file(folder.path() / "report.html");
+
+  const std::string png_prefix = "src=\"data:image/png;base64,";
+  const std::size_t png_at = html.find(png_prefix);
+  REQUIRE(png_at != std::string::npos);
+  CHECK(base64_decode(html.substr(png_at + png_prefix.size(), 40)).substr(0, 8) == kPngSignature);
+  CHECK(contains(html, "src=\"data:image/svg+xml;base64,"));
+  CHECK(contains(html, "<figcaption>Risk <strong>against</strong> samples</figcaption>"));
+  CHECK(contains(html, "alt=\"Risk **against** samples\""));
+  for (std::size_t at = html.find("src=\""); at != std::string::npos; at = html.find("src=\"", at + 1))
+    CHECK(html.compare(at, 10, "src=\"data:") == 0);
+  CHECK_FALSE(contains(html, "figures/risk"));
+}
+
+TEST_CASE("a missing report image is an error naming it, and nothing is written", "[report]") {
+  TempFolder folder;
+  CHECK_THROWS_AS(attnlab::markdown_to_html("![gone](figures/missing.png)\n", folder.path(), "t"), attnlab::UsageError);
+  CHECK_THROWS_WITH(attnlab::write_report(folder.path() / "out", "t", "text\n\n![gone](figures/missing.png)\n"),
+                    Catch::Contains("'figures/missing.png' not found"));
+  CHECK_FALSE(fs::exists(folder.path() / "out" / "report.md"));
+  write_file(folder.path() / "notes.txt", "x");
+  CHECK_THROWS_WITH(attnlab::markdown_to_html("![notes](notes.txt)", folder.path(), "t"),
+                    Catch::Contains("unsupported type"));
+}
