@@ -15,14 +15,19 @@ TestSet make_test_set(DataModel& data, std::uint64_t seed, std::uint32_t size) {
   return test_set;
 }
 
-double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk) {
+namespace {
+
+// Mean squared error over the test set, predicted in chunks; adds each head's
+// total attention weight to `usage` when it is not empty. The one loop both
+// evaluate() and test_error() use, so that they agree to the last bit.
+double mean_squared_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk, std::span<double> usage) {
   std::vector<double> predictions(chunk);
   double squared_error = 0.0;
   const std::size_t per_sample = std::size_t{test_set.length} * test_set.dimension;
   for (std::uint32_t start = 0; start < test_set.size; start += chunk) {
     const std::uint32_t count = std::min(chunk, test_set.size - start);
     learner.predict(std::span<const double>(test_set.tokens.data() + start * per_sample, count * per_sample), count,
-                    std::span<double>(predictions.data(), count));
+                    std::span<double>(predictions.data(), count), usage);
     for (std::uint32_t i = 0; i < count; ++i) {
       const double error = test_set.labels[start + i] - predictions[i];
       squared_error += error * error;
@@ -31,24 +36,18 @@ double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk
   return squared_error / test_set.size;
 }
 
+}  // namespace
+
+double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk) {
+  return mean_squared_error(learner, test_set, chunk, {});
+}
+
 Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk) {
   const std::uint32_t heads = learner.shape().heads;
   const double dimension = learner.shape().dimension;
   Evaluation result;
   result.usage = Eigen::VectorXd::Zero(heads);
-  std::vector<double> predictions(chunk);
-  double squared_error = 0.0;
-  const std::size_t per_sample = std::size_t{test_set.length} * test_set.dimension;
-  for (std::uint32_t start = 0; start < test_set.size; start += chunk) {
-    const std::uint32_t count = std::min(chunk, test_set.size - start);
-    learner.predict(std::span<const double>(test_set.tokens.data() + start * per_sample, count * per_sample), count,
-                    std::span<double>(predictions.data(), count), std::span<double>(result.usage.data(), heads));
-    for (std::uint32_t i = 0; i < count; ++i) {
-      const double error = test_set.labels[start + i] - predictions[i];
-      squared_error += error * error;
-    }
-  }
-  result.test_mse = squared_error / test_set.size;
+  result.test_mse = mean_squared_error(learner, test_set, chunk, std::span<double>(result.usage.data(), heads));
   result.usage /= test_set.size;
   result.key_overlaps = learner.keys() * teacher.keys.transpose() / dimension;
   result.value_overlaps = learner.values() * teacher.value / dimension;

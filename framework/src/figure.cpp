@@ -1,5 +1,6 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/figure.hpp>
+#include <attnlab/framework/results_folder.hpp>
 
 #include "child_process.hpp"
 #include "gnuplot_script.hpp"
@@ -15,13 +16,6 @@ namespace attnlab {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
-}
 
 // gnuplot echoes the failing command before its message, which reads
 // `"script.gp" line N: reason`; that line says the most.
@@ -52,8 +46,8 @@ void render(std::span<const Figure> panels, const Canvas& canvas, const fs::path
   const fs::path script = folder / (stem_name + ".gp");
   const fs::path png = folder / (stem_name + ".png");
   const fs::path svg = folder / (stem_name + ".svg");
-  write_text(folder / (stem_name + ".dat"), files.data);
-  write_text(script, files.script);
+  write_file_atomically(folder / (stem_name + ".dat"), files.data);
+  write_file_atomically(script, files.script);
   // Stale images must not pass for fresh ones if gnuplot stops early.
   fs::remove(png);
   fs::remove(svg);

@@ -1,5 +1,6 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/report.hpp>
+#include <attnlab/framework/results_folder.hpp>
 
 #include <fmt/format.h>
 
@@ -10,13 +11,6 @@ namespace attnlab {
 namespace {
 
 namespace fs = std::filesystem;
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
-}
 
 std::string table_cell(const std::string& text) {
   std::string out;
@@ -43,8 +37,8 @@ void write_report(const std::filesystem::path& folder, const std::string& title,
   // Converted first: a missing image leaves no half-written report behind.
   const std::string html = markdown_to_html(markdown, folder, title);
   fs::create_directories(folder);
-  write_text(folder / "report.md", markdown);
-  write_text(folder / "report.html", html);
+  write_file_atomically(folder / "report.md", markdown);
+  write_file_atomically(folder / "report.html", html);
 }
 
 std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {

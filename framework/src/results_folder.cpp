@@ -49,9 +49,13 @@ std::string ResultsFolder::read(const std::string& name) const {
   return text.str();
 }
 
-void ResultsFolder::write_atomically(const std::string& name, const std::string& content) const {
-  const auto target = file(name);
-  const auto temporary = file("." + name + ".tmp");
+void write_file_atomically(const std::filesystem::path& target, const std::string& content) {
+  auto temporary = target;
+  // Appended piecewise: GCC 12 warns (-Wrestrict, falsely) on "." + s + ".tmp".
+  std::string hidden_name = ".";
+  hidden_name += target.filename().string();
+  hidden_name += ".tmp";
+  temporary.replace_filename(hidden_name);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << content;
@@ -61,6 +65,10 @@ void ResultsFolder::write_atomically(const std::string& name, const std::string&
   std::error_code error;
   std::filesystem::rename(temporary, target, error);
   if (error) throw UsageError("cannot replace '" + target.string() + "': " + error.message());
+}
+
+void ResultsFolder::write_atomically(const std::string& name, const std::string& content) const {
+  write_file_atomically(file(name), content);
 }
 
 void ResultsFolder::append(const std::string& name, const std::string& content) const {

@@ -2,15 +2,8 @@
 # End-to-end checks of `attnlab compare` and `attnlab bayes-risk` through the
 # CLI: reproducibility, resume after a kill, and one-line errors for bad input.
 # Usage: compare_cli_test.sh /path/to/attnlab
-set -uo pipefail
 attnlab="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-
-pass() { passes=$((passes + 1)); echo "ok   $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL $1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 # A small comparison that still logs many points.
 small=(--set data.D=40 --set data.L=5 --set train.time=400 --set eval.test_size=256
@@ -83,31 +76,21 @@ for delay in 0.3 1.0; do
 done
 
 # --- bad input: one line naming the culprit, non-zero exit -----------------
-expect_error() {  # description, regex, arguments...
-  local description="$1" pattern="$2"; shift 2
-  "$attnlab" "$@" >"$work/err.log" 2>&1
-  local status=$?
-  if [ "$status" -ne 0 ] && grep -Eq "$pattern" "$work/err.log" && [ "$(grep -c . "$work/err.log")" -le 2 ]; then
-    pass "$description"
-  else
-    echo "  exit $status, output:"; sed 's/^/    /' "$work/err.log"; fail "$description"
-  fi
-}
 printf 'seed = 1\n[model\nheads = 2\n' >"$work/bad.toml"
-expect_error "malformed TOML" "bad.toml:2:.*malformed TOML" compare "$work/bad.toml" --out "$work/x1"
-expect_error "unknown key" "unknown config key 'model.head'" compare --set model.head=3 --out "$work/x2"
-expect_error "unknown activation" "unknown activation plugin 'softmaks'.*available: .*softmax" \
+expect_error 2 "malformed TOML" "bad.toml:2:.*malformed TOML" compare "$work/bad.toml" --out "$work/x1"
+expect_error 2 "unknown key" "unknown config key 'model.head'" compare --set model.head=3 --out "$work/x2"
+expect_error 2 "unknown activation" "unknown activation plugin 'softmaks'.*available: .*softmax" \
   compare --set 'activations=["softmaks"]' --out "$work/x3"
-expect_error "unknown data model" "unknown data-model plugin 'nope'" compare --set data.plugin=nope --out "$work/x4"
-expect_error "D < F + 1" "D = 3 must be at least F \+ 1 = 4" compare --set data.D=3 --out "$work/x5"
-expect_error "L = 0" "L = 0 must be at least 1" compare --set data.L=0 --out "$work/x6"
-expect_error "H = 0" "config key 'model.heads' = 0 is out of range" compare --set model.heads=0 --out "$work/x7"
-expect_error "negative std" "std.*-1" compare --set 'data.std=[1, -1, 1]' --out "$work/x8"
+expect_error 2 "unknown data model" "unknown data-model plugin 'nope'" compare --set data.plugin=nope --out "$work/x4"
+expect_error 2 "D < F + 1" "D = 3 must be at least F \+ 1 = 4" compare --set data.D=3 --out "$work/x5"
+expect_error 2 "L = 0" "L = 0 must be at least 1" compare --set data.L=0 --out "$work/x6"
+expect_error 2 "H = 0" "config key 'model.heads' = 0 is out of range" compare --set model.heads=0 --out "$work/x7"
+expect_error 2 "negative std" "std.*-1" compare --set 'data.std=[1, -1, 1]' --out "$work/x8"
 printf '[data]\nplugin = "single-location"\nprior = "discrete"\nsupport = [[1.0], [-1.0]]\nweights = [0.0, 0.0]\n' \
   >"$work/discrete.toml"
-expect_error "weights without a positive sum" "weights.*positive" compare "$work/discrete.toml" --out "$work/x9"
-expect_error "unknown data parameter" "unknown parameter 'colour'" compare --set data.colour=1 --out "$work/x10"
-expect_error "unknown optimizer" "unknown optimizer plugin 'sgdd'" compare --set train.optimizer=sgdd --out "$work/x11"
+expect_error 2 "weights without a positive sum" "weights.*positive" compare "$work/discrete.toml" --out "$work/x9"
+expect_error 2 "unknown data parameter" "unknown parameter 'colour'" compare --set data.colour=1 --out "$work/x10"
+expect_error 2 "unknown optimizer" "unknown optimizer plugin 'sgdd'" compare --set train.optimizer=sgdd --out "$work/x11"
 for i in 1 2 3 4 5 6 7 8 9 10 11; do
   [ -e "$work/x$i" ] && fail "failed setup left a results folder x$i behind"
 done
@@ -118,5 +101,4 @@ if "$attnlab" bayes-risk --set data.delta=0.5 --set 'data.std=[0,0,0]' --set 'da
   pass "bayes-risk: no signal gives delta^2 + 1 - 1/L = 1.0 exactly"
 else cat "$work/bayes.log"; fail "bayes-risk: no signal gives delta^2 + 1 - 1/L"; fi
 
-echo "compare CLI: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish "compare CLI"

@@ -3,19 +3,8 @@
 # comparison writes one checkpoint per activation, prune reads them back on
 # the run's own test set, and bad checkpoints fail with one line naming the file.
 # Usage: prune_cli_test.sh /path/to/attnlab
-set -uo pipefail
 attnlab="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-passes=0
-
-pass() { passes=$((passes + 1)); echo "ok   $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL $1"; }
-check() {  # description, command...
-  local description="$1"; shift
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 tiny=(--set train.time=20 --set data.D=30 --set eval.test_size=256 --set eval.bayes_samples=1000
       --set eval.log_points=2)
@@ -52,34 +41,23 @@ else fail "an existing --out folder is refused"; fi
 check "--force replaces the --out folder" "$attnlab" prune "${ckpts[0]}" --random-orders 2 --out "$work/pruned" --force
 
 # --- bad checkpoints: one line naming the file, non-zero exit ----------------
-expect_error() {  # description, regex, arguments...
-  local description="$1" pattern="$2"; shift 2
-  "$attnlab" "$@" >"$work/err.log" 2>&1
-  local status=$?
-  if [ "$status" -ne 0 ] && grep -Eq "$pattern" "$work/err.log" && [ "$(grep -c . "$work/err.log")" -eq 1 ]; then
-    pass "$description"
-  else
-    echo "  exit $status, output:"; sed 's/^/    /' "$work/err.log"; fail "$description"
-  fi
-}
 sed 's/^activation = softmax$/activation = softmaks/' "${ckpts[0]}" >"$work/unknown.ckpt"
-expect_error "unknown activation id" \
+expect_error 1 "unknown activation id" \
   "^error: checkpoint '$work/unknown.ckpt': unknown activation plugin 'softmaks'" \
   prune "$work/unknown.ckpt" --out "$work/x1"
 head -c 1500 "${ckpts[0]}" >"$work/cut.ckpt"
-expect_error "truncated checkpoint" "^error: checkpoint '$work/cut.ckpt': truncated: " prune "$work/cut.ckpt"
+expect_error 1 "truncated checkpoint" "^error: checkpoint '$work/cut.ckpt': truncated: " prune "$work/cut.ckpt"
 printf 'seed = 1\n' >"$work/foreign.ckpt"
-expect_error "not a checkpoint" "^error: checkpoint '$work/foreign.ckpt': not an attnlab checkpoint" \
+expect_error 1 "not a checkpoint" "^error: checkpoint '$work/foreign.ckpt': not an attnlab checkpoint" \
   prune "$work/foreign.ckpt"
-expect_error "missing checkpoint" "^error: checkpoint '$work/none.ckpt': file does not exist" prune "$work/none.ckpt"
-expect_error "checkpoints of different seeds" \
+expect_error 1 "missing checkpoint" "^error: checkpoint '$work/none.ckpt': file does not exist" prune "$work/none.ckpt"
+expect_error 1 "checkpoints of different seeds" \
   "^error: checkpoints '${ckpts[0]}' and '$work/run2/checkpoints/softmax1.ckpt' do not share one data config and seed \(seed 1 vs 2\)" \
   prune "${ckpts[0]}" "$work/run2/checkpoints/softmax1.ckpt"
 sed 's/^D = 30$/D = 40/' "${ckpts[0]}" >"$work/wide.ckpt"
-expect_error "a model whose D differs from its config's" \
+expect_error 1 "a model whose D differs from its config's" \
   "^error: checkpoint '$work/wide.ckpt': its model has D = 30, L = 8, but its config's data model has D = 40, L = 8$" \
   prune "$work/wide.ckpt"
 if [ -e "$work/x1" ]; then fail "a failed prune leaves no --out folder"; else pass "a failed prune leaves no --out folder"; fi
 
-echo "prune CLI: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish "prune CLI"

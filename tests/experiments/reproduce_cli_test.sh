@@ -3,18 +3,8 @@
 # (which trains, checkpoints in memory, prunes, plots and reports), the
 # results-folder rules, and an unknown experiment name.
 # Usage: reproduce_cli_test.sh /path/to/attnlab
-set -uo pipefail
 attnlab="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-pass() { echo "ok   $1"; }
-fail() { failures=$((failures + 1)); echo "FAIL $1"; }
-check() {  # description, command...
-  local description="$1"; shift
-  if "$@"; then pass "$description"; else fail "$description"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 out="$work/pruning"
 if "$attnlab" reproduce pruning --quick --seeds 1 --out "$out" >"$work/log" 2>&1; then
@@ -39,4 +29,4 @@ check "... with a message naming it" grep -q "$out" "$work/again"
 check "an unknown experiment is refused" test $? -ne 0
 check "... naming the choices" grep -q "specialization" "$work/unknown"
 
-[ "$failures" -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
+finish "reproduce CLI"

@@ -23,37 +23,21 @@ std::vector<double> scaled(const std::vector<double>& values, double factor) {
   return result;
 }
 
-std::string experiment_toml(bool quick, const std::vector<std::string>& activations) {
-  std::string list;
-  for (const auto& id : activations) list += (list.empty() ? "\"" : ", \"") + id + "\"";
-  return fmt::format(R"(activations = [{}]
-[data]
-plugin = "single-location"
-D = 50
-L = 8
-delta = 0.1
-prior = "gaussian"
-mean = {}
-std = {}
-[model]
-heads = 4
-[train]
-time = {}
-batch = 16
-[eval]
-test_size = {}
-log_points = 12
-bayes_samples = {}
-)",
-                     list, toml_array(kMean), toml_array(kStd), quick ? 1500.0 : 10000.0, quick ? 1024 : 4096,
-                     quick ? 20000 : 100000);
+ExperimentSetting setting(bool quick, const std::vector<std::string>& activations) {
+  ExperimentSetting setting;
+  setting.activations = activations;
+  setting.prior = "prior = \"gaussian\"\nmean = " + toml_array(kMean) + "\nstd = " + toml_array(kStd);
+  setting.time = quick ? 1500.0 : 10000.0;
+  setting.test_size = quick ? 1024 : 4096;
+  setting.bayes_samples = quick ? 20000 : 100000;
+  return setting;
 }
 
 }  // namespace
 
 ExperimentSection run_activations(const ExperimentContext& context) {
   const std::vector<std::string> activations = available_activations(context.registry);
-  const std::string toml = experiment_toml(context.options.quick, activations);
+  const std::string toml = experiment_toml(setting(context.options.quick, activations));
   context.write("config.toml", toml);
   const std::vector<double> strengths =
       context.pick(std::vector<double>{0.25, 0.5, 1.0, 1.5, 2.0, 3.0}, std::vector<double>{0.5, 1.0, 2.0});

@@ -1,6 +1,7 @@
 #include "experiment_support.hpp"
 
 #include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/results_folder.hpp>
 
 #include <fmt/format.h>
 
@@ -18,14 +19,7 @@ std::vector<std::uint64_t> ExperimentContext::seeds(std::uint32_t full_default, 
 }
 
 void ExperimentContext::write(const std::string& name, const std::string& content) const {
-  const auto path = folder / name;
-  const auto temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) throw UsageError("cannot write '" + temporary + "'");
-  }
-  std::filesystem::rename(temporary, path);
+  write_file_atomically(folder / name, content);
 }
 
 CompareConfig ExperimentContext::config(const std::string& toml, const std::vector<std::string>& overrides,
@@ -85,6 +79,31 @@ FigureSeries make_series(std::string label, FigureSeries::Style style) {
   series.label = std::move(label);
   series.style = style;
   return series;
+}
+
+std::string experiment_toml(const ExperimentSetting& setting) {
+  std::string activations;
+  for (const auto& id : setting.activations)
+    activations += fmt::format("{}\"{}\"", activations.empty() ? "" : ", ", id);
+  return fmt::format(R"(activations = [{}]
+[data]
+plugin = "single-location"
+D = 50
+L = 8
+delta = 0.1
+{}
+[model]
+heads = {}
+[train]
+time = {}
+batch = 16
+[eval]
+test_size = {}
+log_points = {}
+bayes_samples = {}
+)",
+                     activations, setting.prior, setting.heads, setting.time, setting.test_size, setting.log_points,
+                     setting.bayes_samples);
 }
 
 std::string toml_array(const std::vector<double>& values) {

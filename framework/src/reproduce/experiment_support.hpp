@@ -59,6 +59,22 @@ std::vector<std::string> available_activations(const PluginRegistry& registry);
 Figure make_figure(std::string title, std::string x_label, std::string y_label, bool log_x = false);
 FigureSeries make_series(std::string label, FigureSeries::Style style = FigureSeries::Style::LinesPoints);
 
+// What sets one experiment apart; the rest is shared by all: single-location
+// data with D = 50, L = 8, noise 0.1, online SGD with batch 16 and the
+// default optimizer.
+struct ExperimentSetting {
+  std::vector<std::string> activations = {"softmax", "softmax1", "bayes-softmax"};
+  std::string prior;  // TOML lines of the [data] table that define the prior
+  std::uint32_t heads = 4;
+  double time = 1000.0;
+  std::uint32_t test_size = 2048;
+  std::uint32_t log_points = 12;
+  std::uint32_t bayes_samples = 100000;
+};
+
+// The experiment's config as TOML text (over the built-in default).
+std::string experiment_toml(const ExperimentSetting& setting);
+
 // TOML array text "[1.5, 0, 0]".
 std::string toml_array(const std::vector<double>& values);
 

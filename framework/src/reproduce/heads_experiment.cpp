@@ -13,33 +13,22 @@
 namespace attnlab::reproduce {
 namespace {
 
-std::string experiment_toml(bool quick) {
-  return fmt::format(R"(activations = ["softmax", "softmax1", "bayes-softmax"]
-[data]
-plugin = "single-location"
-D = 50
-L = 8
-delta = 0.1
-prior = "discrete"
-support = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.5]]
-weights = [1.0, 1.0, 1.0]
-[model]
-heads = 3
-[train]
-time = {}
-batch = 16
-[eval]
-test_size = {}
-log_points = 12
-bayes_samples = {}
-)",
-                     quick ? 2000.0 : 20000.0, quick ? 1024 : 4096, quick ? 20000 : 100000);
+constexpr double kQuietUsage = 0.1;  // a head whose total attention weight is below this is silent
+
+ExperimentSetting setting(bool quick) {
+  ExperimentSetting setting;
+  setting.prior = "prior = \"discrete\"\nsupport = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.5]]\nweights = [1.0, 1.0, 1.0]";
+  setting.heads = 3;
+  setting.time = quick ? 2000.0 : 20000.0;
+  setting.test_size = quick ? 1024 : 4096;
+  setting.bayes_samples = quick ? 20000 : 100000;
+  return setting;
 }
 
 }  // namespace
 
 ExperimentSection run_heads(const ExperimentContext& context) {
-  const std::string toml = experiment_toml(context.options.quick);
+  const std::string toml = experiment_toml(setting(context.options.quick));
   context.write("config.toml", toml);
   const std::vector<std::uint32_t> head_counts =
       context.pick(std::vector<std::uint32_t>{1, 2, 3, 4, 6, 8}, std::vector<std::uint32_t>{1, 3, 6});
@@ -48,9 +37,11 @@ ExperimentSection run_heads(const ExperimentContext& context) {
   std::string csv = "heads,seed,activation,test_mse,bayes_risk,excess,stopped\n";
   std::vector<std::string> activations;
   std::map<std::string, std::vector<MeanAndError>> error;
+  std::map<std::string, std::vector<MeanAndError>> quiet;  // heads with usage below kQuietUsage
   std::vector<double> bayes_values;
   for (const std::uint32_t heads : head_counts) {
     std::map<std::string, std::vector<double>> samples;
+    std::map<std::string, std::vector<double>> quiet_samples;
     for (const std::uint64_t seed : seeds) {
       const ExperimentRun run = context.run(context.config(toml, {"model.heads=" + std::to_string(heads)}, seed),
                                             fmt::format("H {} seed {}", heads, seed));
@@ -61,11 +52,18 @@ ExperimentSection run_heads(const ExperimentContext& context) {
           activations.push_back(model.activation);
         }
         samples[model.activation].push_back(model.final_mse());
+        if (!model.usage.empty() && !model.stopped) {
+          quiet_samples[model.activation].push_back(
+              static_cast<double>((model.usage.back().array() < kQuietUsage).count()));
+        }
         csv += fmt::format("{},{},{},{:.8g},{:.8g},{:.8g},{}\n", heads, seed, model.activation, model.final_mse(), risk,
                            model.final_mse() - risk, model.stopped ? 1 : 0);
       }
     }
-    for (const auto& [id, values] : samples) error[id].push_back(mean_and_error(values));
+    for (const auto& [id, values] : samples) {
+      error[id].push_back(mean_and_error(values));
+      quiet[id].push_back(mean_and_error(quiet_samples[id]));
+    }
   }
   context.write("heads.csv", csv);
   // The data and its seeds do not depend on H: one Bayes risk for all.
@@ -89,16 +87,20 @@ ExperimentSection run_heads(const ExperimentContext& context) {
   std::vector<std::vector<std::string>> rows;
   for (std::size_t i = 0; i < head_counts.size(); ++i) {
     std::vector<std::string> row = {std::to_string(head_counts[i])};
-    for (const auto& id : activations) row.push_back(with_error(error[id][i]));
+    for (const auto& id : activations) {
+      row.push_back(fmt::format("{} ({:.3g} quiet)", with_error(error[id][i]), quiet[id][i].mean));
+    }
     rows.push_back(std::move(row));
   }
   const std::string table = markdown_table(header, rows);
   context.write("table.md", table);
   return {"Number of heads",
-          fmt::format("Discrete prior with three equally likely support points (±2.5 e1, 2.5 e2); D = 50, L = 8, "
-                      "t = {}; {} seeds per point. Bayes risk {} (Monte Carlo).\n\n{}\n"
-                      "![test error against H](heads/test_error_vs_heads.png)\n",
-                      context.pick(20000, 2000), seeds.size(), number(bayes.mean), table)};
+          fmt::format(
+              "Discrete prior with three equally likely support points (±2.5 e1, 2.5 e2); D = 50, L = 8, "
+              "t = {}; {} seeds per point. Bayes risk {} (Monte Carlo). In brackets: the mean number of quiet heads, "
+              "whose total attention weight on the test set is below 0.1.\n\n{}\n"
+              "![test error against H](heads/test_error_vs_heads.png)\n",
+              context.pick(20000, 2000), seeds.size(), number(bayes.mean), table)};
 }
 
 }  // namespace attnlab::reproduce

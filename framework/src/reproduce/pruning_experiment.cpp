@@ -18,28 +18,16 @@ namespace {
 constexpr std::uint32_t kHeads = 8;
 constexpr std::uint32_t kFeatures = 3;  // two with variance, one carrying the mean
 constexpr double kTolerance = 0.05;     // "little loss": at most 5% above the unpruned error
+constexpr double kQuietUsage = 0.1;     // a head whose total attention weight is below this is silent
 
-std::string experiment_toml(bool quick) {
-  return fmt::format(R"(activations = ["softmax", "softmax1", "bayes-softmax"]
-[data]
-plugin = "single-location"
-D = 50
-L = 8
-delta = 0.1
-prior = "gaussian"
-mean = [0.0, 0.0, 1.5]
-std = [2.0, 1.0, 0.0]
-[model]
-heads = {}
-[train]
-time = {}
-batch = 16
-[eval]
-test_size = {}
-log_points = 12
-bayes_samples = {}
-)",
-                     kHeads, quick ? 2000.0 : 20000.0, quick ? 1024 : 4096, quick ? 20000 : 100000);
+ExperimentSetting setting(bool quick) {
+  ExperimentSetting setting;
+  setting.prior = "prior = \"gaussian\"\nmean = [0.0, 0.0, 1.5]\nstd = [2.0, 1.0, 0.0]";
+  setting.heads = kHeads;
+  setting.time = quick ? 2000.0 : 20000.0;
+  setting.test_size = quick ? 1024 : 4096;
+  setting.bayes_samples = quick ? 20000 : 100000;
+  return setting;
 }
 
 // Heads that can go before the error exceeds (1 + kTolerance) times the
@@ -55,7 +43,7 @@ std::uint32_t prunable_heads(const PruningCurves& curves) {
 }  // namespace
 
 ExperimentSection run_pruning(const ExperimentContext& context) {
-  const std::string toml = experiment_toml(context.options.quick);
+  const std::string toml = experiment_toml(setting(context.options.quick));
   context.write("config.toml", toml);
   const auto seeds = context.seeds(3, 2);
   const std::uint32_t random_orders = context.pick(20u, 8u);
@@ -65,9 +53,10 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
   // activation -> k -> values over seeds
   std::map<std::string, std::vector<std::vector<double>>> greedy, random;
   std::map<std::string, std::vector<double>> prunable;
+  std::map<std::string, std::vector<double>> quiet;  // heads with usage below kQuietUsage
   for (const std::uint64_t seed : seeds) {
     const CompareConfig config = context.config(toml, {}, seed);
-    context.run(config, fmt::format("seed {}", seed), [&](Comparison& comparison) {
+    const ExperimentRun run = context.run(config, fmt::format("seed {}", seed), [&](Comparison& comparison) {
       for (std::size_t m = 0; m < config.activations.size(); ++m) {
         const std::string& id = config.activations[m];
         if (comparison.statuses()[m].stopped) continue;
@@ -93,6 +82,10 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
         prunable[id].push_back(prunable_heads(curves));
       }
     });
+    for (const ModelTrace& model : run.models) {
+      if (model.usage.empty() || model.stopped) continue;
+      quiet[model.activation].push_back(static_cast<double>((model.usage.back().array() < kQuietUsage).count()));
+    }
   }
   context.write("pruning.csv", csv);
 
@@ -121,17 +114,20 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
     const MeanAndError heads = mean_and_error(prunable[id]);
     const MeanAndError half_greedy = mean_and_error(greedy[id][kHeads / 2]);
     const MeanAndError half_random = mean_and_error(random[id][kHeads / 2]);
-    rows.push_back({id, with_error(full), with_error(heads), with_error(half_greedy), with_error(half_random)});
+    rows.push_back({id, with_error(full), with_error(heads), with_error(half_greedy), with_error(half_random),
+                    with_error(mean_and_error(quiet[id]))});
   }
   const std::string table = markdown_table(
       {"activation", "test MSE, all heads", fmt::format("heads prunable (<= {:.0f}% loss, greedy)", 100 * kTolerance),
-       fmt::format("MSE, {} removed greedily", kHeads / 2), fmt::format("MSE, {} removed at random", kHeads / 2)},
+       fmt::format("MSE, {} removed greedily", kHeads / 2), fmt::format("MSE, {} removed at random", kHeads / 2),
+       fmt::format("quiet heads (usage < {})", kQuietUsage)},
       rows);
   context.write("table.md", table);
   return {"Pruning",
           fmt::format("Gaussian prior with F = {} feature directions (std 2 and 1, and the mean 1.5 on the third), "
                       "H = {} heads, D = 50, L = 8, t = {}; {} seeds; random curves average {} removal orders. "
-                      "H - F = {}.\n\n{}\n{}",
+                      "H - F = {}. A head's usage is its mean total attention weight on the test set; softmax heads "
+                      "always have usage 1.\n\n{}\n{}",
                       kFeatures, kHeads, context.pick(20000, 2000), seeds.size(), random_orders, kHeads - kFeatures,
                       table, figures)};
 }

@@ -20,28 +20,15 @@ const std::vector<double> kMean = {0.0, 0.0, 0.0, 1.5};
 const std::vector<double> kStd = {3.0, 2.0, 1.2, 0.0};
 const std::vector<std::uint32_t> kWatched = {0, 1, 2};  // in decreasing variance
 
-std::string experiment_toml(bool quick) {
-  return fmt::format(R"(activations = ["softmax", "softmax1", "bayes-softmax"]
-[data]
-plugin = "single-location"
-D = 50
-L = 8
-delta = 0.1
-prior = "gaussian"
-mean = {}
-std = {}
-[model]
-heads = 4
-[train]
-time = {}
-batch = 16
-[eval]
-test_size = {}
-log_points = {}
-bayes_samples = {}
-)",
-                     toml_array(kMean), toml_array(kStd), quick ? 3000.0 : 40000.0, quick ? 1024 : 2048,
-                     quick ? 24 : 40, quick ? 20000 : 100000);
+ExperimentSetting setting(bool quick) {
+  ExperimentSetting setting;
+  setting.prior = "prior = \"gaussian\"\nmean = " + toml_array(kMean) + "\nstd = " + toml_array(kStd);
+  setting.heads = 4;
+  setting.time = quick ? 3000.0 : 40000.0;
+  setting.test_size = quick ? 1024 : 2048;
+  setting.log_points = quick ? 24 : 40;
+  setting.bayes_samples = quick ? 20000 : 100000;
+  return setting;
 }
 
 std::string feature_name(std::uint32_t f) {
@@ -103,7 +90,7 @@ Figure value_and_error_figure(const ExperimentRun& run, std::uint64_t seed) {
 }  // namespace
 
 ExperimentSection run_specialization(const ExperimentContext& context) {
-  const std::string toml = experiment_toml(context.options.quick);
+  const std::string toml = experiment_toml(setting(context.options.quick));
   context.write("config.toml", toml);
   const SpecializationCriteria criteria{.threshold = 0.3, .features = kWatched, .mean_direction = kMean};
 

@@ -42,6 +42,10 @@ class ResultsFolder {
   bool resuming_ = false;
 };
 
+// Writes to a temporary file next to `path`, then renames it over `path`:
+// readers see either the old or the new content, never half of it.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
 // Keeps the lines of a metrics.jsonl file whose "step" is at most
 // `last_step`, dropping later ones and any incomplete last line.
 void truncate_metrics(const std::filesystem::path& file, std::uint64_t last_step);
