@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package attnlab needs to build and test.
+# Installs every Debian 12 package attnlab needs to build and test, plus any
+# package names given as arguments (bench/setup.sh passes the benchmarks' own).
 # Idempotent: packages already present are skipped, and the package index is
 # refreshed only when something is missing. Nothing else is downloaded.
 set -euo pipefail
@@ -15,6 +16,7 @@ packages=(
   nlohmann-json3-dev
   gnuplot-nox
 )
+packages+=("$@")
 
 missing=()
 for pkg in "${packages[@]}"; do

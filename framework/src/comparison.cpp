@@ -68,7 +68,8 @@ std::string read_string(std::istream& in) {
 Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
     : config_(config),
       data_plugin_(registry.get(config.data_plugin, PluginKind::DataModel)),
-      pool_(std::min<std::uint32_t>(config.threads, static_cast<std::uint32_t>(config.activations.size()))),
+      // One task per model plus the next batch's data.
+      pool_(std::min<std::uint32_t>(config.threads, static_cast<std::uint32_t>(config.activations.size()) + 1)),
       train_rng_(stream_seed(config.seed, StreamPurpose::TrainData)) {
   data_ = std::make_unique<DataModel>(data_plugin_, config.data_params);
   const std::uint32_t dimension = data_->dimension();
@@ -107,8 +108,10 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
     Rng bayes_rng(stream_seed(config.seed, StreamPurpose::BayesRisk));
     bayes_risk_ = estimate_bayes_risk(*data_, bayes_rng, config.bayes_samples);
   }
-  batch_tokens_.resize(std::size_t{config.batch} * length * dimension);
-  batch_labels_.resize(config.batch);
+  for (Batch& batch : batches_) {
+    batch.tokens.resize(std::size_t{config.batch} * length * dimension);
+    batch.labels.resize(config.batch);
+  }
 }
 
 Comparison::~Comparison() = default;
@@ -128,21 +131,42 @@ std::vector<std::shared_ptr<const PluginLibrary>> Comparison::plugins() const {
 }
 
 void Comparison::train_step() {
-  data_->sample(train_rng_, config_.batch, batch_tokens_, batch_labels_);
-  const attnlab_step_info info{step_, config_.batch, data_->dimension()};
-  pool_.run(static_cast<std::uint32_t>(models_.size()), [&](std::uint32_t i) {
+  const std::uint32_t batch_size = config_.batch;
+  if (!next_batch_ready_) {
+    Batch& batch = batches_[current_];
+    data_->sample(train_rng_, batch_size, batch.tokens, batch.labels);
+  }
+  const Batch& batch = batches_[current_];
+  const attnlab_step_info info{step_, batch_size, data_->dimension()};
+  // Task 0 draws the next step's batch (it is the longest task for small
+  // models, so it starts first); tasks 1.. train the models.
+  const bool prefetch = step_ + 1 < schedule_.total_steps;
+  bool data_error = false;
+  pool_.run(static_cast<std::uint32_t>(models_.size()) + 1, [&](std::uint32_t task) {
+    if (task == 0) {
+      if (!prefetch) return;
+      try {
+        state_before_prefetch_ = train_rng_.state();
+        Batch& next = batches_[1 - current_];
+        data_->sample(train_rng_, batch_size, next.tokens, next.labels);
+      } catch (...) {
+        data_error = true;
+      }
+      return;
+    }
+    const std::size_t i = task - 1;
     ModelStatus& status = statuses_[i];
     if (status.stopped) return;
     Model& model = *models_[i];
     const auto start = std::chrono::steady_clock::now();
     try {
-      const double loss = model.learner.train_batch(batch_tokens_, batch_labels_, config_.batch);
+      const double loss = model.learner.train_batch(batch.tokens, batch.labels, batch_size);
       if (!std::isfinite(loss)) {
         stop(status, step_, "diverged: non-finite loss");
       } else {
         model.optimizer.step(info, model.learner.parameter_groups());
         model.squared_error_sum += 2.0 * loss;
-        model.samples += config_.batch;
+        model.samples += batch_size;
         if (!model.learner.parameters_finite()) stop(status, step_, "diverged: non-finite parameters");
       }
     } catch (const std::exception& e) {
@@ -150,6 +174,15 @@ void Comparison::train_step() {
     }
     status.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   });
+  if (data_error) {
+    // Draw it again at the next step, outside the pool, so that the error
+    // surfaces at the step whose batch failed.
+    train_rng_.set_state(state_before_prefetch_);
+    next_batch_ready_ = false;
+    return;
+  }
+  if (prefetch) current_ = 1 - current_;
+  next_batch_ready_ = prefetch;
 }
 
 LogPoint Comparison::log_point() {
@@ -196,7 +229,9 @@ void Comparison::save_state(std::ostream& out) const {
   write_u64(out, kStateVersion);
   write_u64(out, step_);
   write_u64(out, next_log_);
-  for (const std::uint64_t word : train_rng_.state()) write_u64(out, word);
+  for (const std::uint64_t word : next_batch_ready_ ? state_before_prefetch_ : train_rng_.state()) {
+    write_u64(out, word);
+  }
   write_u64(out, models_.size());
   for (std::size_t i = 0; i < models_.size(); ++i) {
     const Model& model = *models_[i];
@@ -228,6 +263,7 @@ void Comparison::load_state(std::istream& in) {
   std::array<std::uint64_t, 4> rng_state{};
   for (auto& word : rng_state) word = read_u64(in);
   train_rng_.set_state(rng_state);
+  next_batch_ready_ = false;
   if (read_u64(in) != models_.size()) throw UsageError("checkpoint does not match the config (number of models)");
   for (std::size_t i = 0; i < models_.size(); ++i) {
     Model& model = *models_[i];

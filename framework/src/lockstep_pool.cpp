@@ -1,18 +1,49 @@
 #include <attnlab/framework/lockstep_pool.hpp>
 
 namespace attnlab {
+namespace {
+
+// About 100 microseconds of polling before a thread goes to sleep.
+constexpr int kSpinRounds = 20000;
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Polls `ready` for a while; true if it became true.
+template <class Ready>
+bool spin_until(Ready ready) {
+  for (int round = 0; round < kSpinRounds; ++round) {
+    if (ready()) return true;
+    cpu_relax();
+  }
+  return ready();
+}
+
+}  // namespace
 
 LockstepPool::LockstepPool(std::uint32_t threads) : threads_(threads == 0 ? 1 : threads) {
-  for (std::uint32_t w = 1; w < threads_; ++w) workers_.emplace_back([this, w] { worker_loop(w); });
+  for (std::uint32_t w = 1; w < threads_; ++w) workers_.emplace_back([this] { worker_loop(); });
 }
 
 LockstepPool::~LockstepPool() {
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_release);
   }
   start_.notify_all();
   for (auto& worker : workers_) worker.join();
+}
+
+void LockstepPool::take_tasks(const std::function<void(std::uint32_t)>& task, std::uint32_t count) {
+  for (std::uint32_t i = next_task_.fetch_add(1, std::memory_order_relaxed); i < count;
+       i = next_task_.fetch_add(1, std::memory_order_relaxed)) {
+    task(i);
+  }
 }
 
 void LockstepPool::run(std::uint32_t count, const std::function<void(std::uint32_t)>& task) {
@@ -20,32 +51,42 @@ void LockstepPool::run(std::uint32_t count, const std::function<void(std::uint32
     for (std::uint32_t i = 0; i < count; ++i) task(i);
     return;
   }
+  task_ = &task;
+  count_ = count;
+  next_task_.store(0, std::memory_order_relaxed);
+  pending_.store(threads_ - 1, std::memory_order_relaxed);
   {
+    // Under the mutex, so that a worker between its check and its sleep
+    // cannot miss the notification.
     std::lock_guard lock(mutex_);
-    task_ = &task;
-    count_ = count;
-    pending_ = threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_.notify_all();
-  for (std::uint32_t i = 0; i < count; i += threads_) task(i);
+  take_tasks(task, count);
+  // Acquire pairs with the workers' release: their tasks' writes are visible.
+  const auto finished = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(finished)) return;
   std::unique_lock lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  done_.wait(lock, finished);
 }
 
-void LockstepPool::worker_loop(std::uint32_t worker) {
+void LockstepPool::worker_loop() {
   std::uint64_t seen = 0;
   while (true) {
-    std::unique_lock lock(mutex_);
-    start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-    if (stopping_) return;
-    seen = generation_;
-    const auto* task = task_;
-    const std::uint32_t count = count_;
-    lock.unlock();
-    for (std::uint32_t i = worker; i < count; i += threads_) (*task)(i);
-    lock.lock();
-    if (--pending_ == 0) done_.notify_one();
+    const auto started = [&] {
+      return stopping_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!spin_until(started)) {
+      std::unique_lock lock(mutex_);
+      start_.wait(lock, started);
+    }
+    if (stopping_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    take_tasks(*task_, count_);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 

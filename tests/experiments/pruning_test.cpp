@@ -76,7 +76,7 @@ TEST_CASE("with no head removed the pruning error is the run's own test error", 
   }
 }
 
-TEST_CASE("greedy removal is optimal at k = 1 and never worse than random on trained models", "[pruning]") {
+TEST_CASE("greedy removal is optimal at k = 1, so not worse than random there, on trained models", "[pruning]") {
   auto& models = trained_models();
   const auto& test = models.comparison.test_set();
   for (std::size_t m = 0; m < models.config.activations.size(); ++m) {
@@ -105,10 +105,13 @@ TEST_CASE("greedy removal is optimal at k = 1 and never worse than random on tra
     CHECK(attnlab::test_error(*learner, test, kTestSize) == curves.greedy_error[1]);
     learner->set_head_mask({});
 
-    for (std::uint32_t k = 0; k < heads; ++k) {
+    // Every random order's first removal is some single head, so their mean
+    // cannot beat the best one. Beyond k = 1 greedy is myopic and can end
+    // above the random mean (it does for some seeds), so nothing is asserted.
+    CHECK(curves.greedy_error[1] <= curves.random_mean[1]);
+    for (std::uint32_t k = 1; k < heads; ++k) {
       INFO("k = " << k);
-      CHECK(curves.greedy_error[k] <= curves.random_mean[k]);
-      if (k > 0) CHECK(curves.random_stderr[k] > 0.0);
+      CHECK(curves.random_stderr[k] > 0.0);
     }
   }
 }

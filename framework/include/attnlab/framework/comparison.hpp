@@ -18,6 +18,7 @@
 #include <attnlab/framework/random.hpp>
 #include <attnlab/framework/training_schedule.hpp>
 
+#include <array>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -100,8 +101,20 @@ class Comparison {
   Rng train_rng_;
   std::uint64_t step_ = 0;
   std::size_t next_log_ = 0;  // index into schedule_.log_steps
-  std::vector<double> batch_tokens_;
-  std::vector<double> batch_labels_;
+
+  // Two batches: the models train on batches_[current_] while one more task
+  // draws the next step's batch into the other. The data stream is drawn in
+  // the same order as without prefetching, so results do not change.
+  struct Batch {
+    std::vector<double> tokens;
+    std::vector<double> labels;
+  };
+  std::array<Batch, 2> batches_;
+  std::size_t current_ = 0;
+  bool next_batch_ready_ = false;
+  // train_rng_'s state before the prefetched batch was drawn: a saved state
+  // resumes at the first batch not yet trained on.
+  std::array<std::uint64_t, 4> state_before_prefetch_{};
 };
 
 }  // namespace attnlab

@@ -1,5 +1,6 @@
 // Portable random numbers: the same seed gives the same numbers with every
-// compiler and standard library (std:: distributions do not guarantee that).
+// compiler and standard library (std:: distributions do not guarantee that),
+// and normals several times faster than std::normal_distribution.
 #pragma once
 
 #include <attnlab/plugin_abi.h>
@@ -8,7 +9,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <numbers>
 
 namespace attnlab {
 
@@ -18,6 +18,36 @@ inline std::uint64_t splitmix64(std::uint64_t& state) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+// Tables of the ziggurat method for the standard normal (Marsaglia & Tsang
+// 2000, in the form of Doornik 2005): 256 layers of equal area V under the
+// density's right half, the base layer holding the tail beyond R. x[i] are the
+// layers' right edges (x[1] = R, x[256] = 0), ratio[i] = x[i+1] / x[i].
+struct ZigguratTables {
+  static constexpr int kLayers = 256;
+  static constexpr double kTailStart = 3.6541528853610088;  // R
+  static constexpr double kLayerArea = 0.00492867323399;    // V
+  std::array<double, kLayers + 1> x{};
+  std::array<double, kLayers> ratio{};
+
+  ZigguratTables() {
+    double f = std::exp(-0.5 * kTailStart * kTailStart);
+    x[0] = kLayerArea / f;
+    x[1] = kTailStart;
+    x[kLayers] = 0.0;
+    for (int i = 2; i < kLayers; ++i) {
+      x[i] = std::sqrt(-2.0 * std::log(kLayerArea / x[i - 1] + f));
+      f = std::exp(-0.5 * x[i] * x[i]);
+    }
+    for (int i = 0; i < kLayers; ++i) ratio[i] = x[i + 1] / x[i];
+  }
+};
+
+// Built once, read-only afterwards.
+inline const ZigguratTables& ziggurat_tables() {
+  static const ZigguratTables tables;
+  return tables;
 }
 
 // xoshiro256** (Blackman & Vigna): small, fast, and good enough for simulation.
@@ -50,24 +80,23 @@ class Rng {
 
   double uniform(double low, double high) { return low + (high - low) * uniform(); }
 
-  // Standard normal by Box–Muller (one value per call; the pair's twin is
-  // discarded to keep the stream position simple to reason about).
-  double normal() {
-    const double u1 = 1.0 - uniform();  // (0, 1]: log is finite
-    const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
+  // Standard normal by the ziggurat method (Rng::normal_from below).
+  double normal() { return normal_from(next_u64()); }
 
-  // `count` standard normals, using both values of each Box–Muller pair.
+  // The same numbers as `count` calls of normal(), with the common case
+  // inlined in the loop.
   void fill_normal(double* out, std::size_t count) {
-    std::size_t i = 0;
-    for (; i + 1 < count; i += 2) {
-      const double radius = std::sqrt(-2.0 * std::log(1.0 - uniform()));
-      const double angle = 2.0 * std::numbers::pi * uniform();
-      out[i] = radius * std::cos(angle);
-      out[i + 1] = radius * std::sin(angle);
+    const ZigguratTables& z = ziggurat_tables();
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint64_t bits = next_u64();
+      const auto layer = static_cast<int>(bits & 0xff);
+      const double u = ziggurat_uniform(bits);
+      if (std::fabs(u) < z.ratio[layer]) [[likely]] {
+        out[i] = u * z.x[layer];
+      } else {
+        out[i] = normal_from(bits);
+      }
     }
-    if (i < count) out[i] = normal();
   }
 
   void fill_uniform(double* out, std::size_t count) {
@@ -75,9 +104,40 @@ class Rng {
   }
 
  private:
+  // A standard normal whose first attempt uses the draw `bits`.
+  double normal_from(std::uint64_t bits);
+  // Uniform in [-1, 1) from the top 53 bits (the low 8 pick the layer).
+  static double ziggurat_uniform(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-52 - 1.0; }
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t state_[4];
 };
+
+// One 64-bit draw picks the layer (low 8 bits) and a uniform in [-1, 1)
+// (top 53 bits); about 99% of draws return at once from inside a layer's
+// rectangle, the rest take the wedge or tail test.
+inline double Rng::normal_from(std::uint64_t bits) {
+  const ZigguratTables& z = ziggurat_tables();
+  for (;; bits = next_u64()) {
+    const auto layer = static_cast<int>(bits & 0xff);
+    const double u = ziggurat_uniform(bits);
+    if (std::fabs(u) < z.ratio[layer]) return u * z.x[layer];
+    if (layer == 0) {
+      // Tail beyond R (Marsaglia 1964): exponential proposals, accepted with
+      // the ratio of the normal to the exponential density.
+      double x = 0.0, y = 0.0;
+      do {
+        x = std::log(1.0 - uniform()) / ZigguratTables::kTailStart;
+        y = std::log(1.0 - uniform());
+      } while (-2.0 * y < x * x);
+      return u < 0 ? x - ZigguratTables::kTailStart : ZigguratTables::kTailStart - x;
+    }
+    // Wedge between the layer's rectangle and the density.
+    const double x = u * z.x[layer];
+    const double f0 = std::exp(-0.5 * (z.x[layer] * z.x[layer] - x * x));
+    const double f1 = std::exp(-0.5 * (z.x[layer + 1] * z.x[layer + 1] - x * x));
+    if (f1 + uniform() * (f0 - f1) < 1.0) return x;
+  }
+}
 
 // Independent streams per purpose, so that e.g. changing the test-set size
 // does not change the training data.
