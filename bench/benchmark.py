@@ -90,8 +90,14 @@ def thread_scaling(bin_dir, repetitions, log):
                      "--threads", str(threads), "--samples", str(samples)] + settings_args(settings)))
         one = statistics.median(r["samples_per_second"] for r in runs[1])
         two = statistics.median(r["samples_per_second"] for r in runs[2])
-        log(f"  {label:52} 1 thread {one:9.0f}/s  2 threads {two:9.0f}/s  speed-up {two / one:4.2f}")
-        rows.append(dict(config=label, one_thread=one, two_threads=two, speedup=two / one))
+        # Each repetition's own ratio too: on a shared machine a neighbour can
+        # slow one run down, and the spread shows it.
+        ratios = [b["samples_per_second"] / a["samples_per_second"] for a, b in zip(runs[1], runs[2])]
+        log(f"  {label:52} 1 thread {one:9.0f}/s  2 threads {two:9.0f}/s  speed-up {two / one:4.2f}"
+            f"  (per repetition {min(ratios):4.2f} to {max(ratios):4.2f})")
+        rows.append(dict(config=label, one_thread=one, two_threads=two, speedup=two / one, ratios=ratios,
+                         one_thread_runs=[r["samples_per_second"] for r in runs[1]],
+                         two_thread_runs=[r["samples_per_second"] for r in runs[2]]))
     return rows
 
 

@@ -1,5 +1,6 @@
 #include <attnlab/framework/comparison.hpp>
 #include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/step_pipeline.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -68,7 +69,7 @@ std::string read_string(std::istream& in) {
 Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
     : config_(config),
       data_plugin_(registry.get(config.data_plugin, PluginKind::DataModel)),
-      // One task per model plus the next batch's data.
+      // One thread per model plus one drawing batches is the most that helps.
       pool_(std::min<std::uint32_t>(config.threads, static_cast<std::uint32_t>(config.activations.size()) + 1)),
       train_rng_(stream_seed(config.seed, StreamPurpose::TrainData)) {
   data_ = std::make_unique<DataModel>(data_plugin_, config.data_params);
@@ -130,59 +131,27 @@ std::vector<std::shared_ptr<const PluginLibrary>> Comparison::plugins() const {
   return result;
 }
 
-void Comparison::train_step() {
+void Comparison::train_model(std::uint32_t model_index, std::uint64_t step, const Batch& batch) {
+  ModelStatus& status = statuses_[model_index];
+  if (status.stopped) return;
+  Model& model = *models_[model_index];
   const std::uint32_t batch_size = config_.batch;
-  if (!next_batch_ready_) {
-    Batch& batch = batches_[current_];
-    data_->sample(train_rng_, batch_size, batch.tokens, batch.labels);
-  }
-  const Batch& batch = batches_[current_];
-  const attnlab_step_info info{step_, batch_size, data_->dimension()};
-  // Task 0 draws the next step's batch (it is the longest task for small
-  // models, so it starts first); tasks 1.. train the models.
-  const bool prefetch = step_ + 1 < schedule_.total_steps;
-  bool data_error = false;
-  pool_.run(static_cast<std::uint32_t>(models_.size()) + 1, [&](std::uint32_t task) {
-    if (task == 0) {
-      if (!prefetch) return;
-      try {
-        state_before_prefetch_ = train_rng_.state();
-        Batch& next = batches_[1 - current_];
-        data_->sample(train_rng_, batch_size, next.tokens, next.labels);
-      } catch (...) {
-        data_error = true;
-      }
-      return;
+  const attnlab_step_info info{step, batch_size, data_->dimension()};
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    const double loss = model.learner.train_batch(batch.tokens, batch.labels, batch_size);
+    if (!std::isfinite(loss)) {
+      stop(status, step, "diverged: non-finite loss");
+    } else {
+      model.optimizer.step(info, model.learner.parameter_groups());
+      model.squared_error_sum += 2.0 * loss;
+      model.samples += batch_size;
+      if (!model.learner.parameters_finite()) stop(status, step, "diverged: non-finite parameters");
     }
-    const std::size_t i = task - 1;
-    ModelStatus& status = statuses_[i];
-    if (status.stopped) return;
-    Model& model = *models_[i];
-    const auto start = std::chrono::steady_clock::now();
-    try {
-      const double loss = model.learner.train_batch(batch.tokens, batch.labels, batch_size);
-      if (!std::isfinite(loss)) {
-        stop(status, step_, "diverged: non-finite loss");
-      } else {
-        model.optimizer.step(info, model.learner.parameter_groups());
-        model.squared_error_sum += 2.0 * loss;
-        model.samples += batch_size;
-        if (!model.learner.parameters_finite()) stop(status, step_, "diverged: non-finite parameters");
-      }
-    } catch (const std::exception& e) {
-      stop(status, step_, std::string("failed: ") + e.what());
-    }
-    status.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  });
-  if (data_error) {
-    // Draw it again at the next step, outside the pool, so that the error
-    // surfaces at the step whose batch failed.
-    train_rng_.set_state(state_before_prefetch_);
-    next_batch_ready_ = false;
-    return;
+  } catch (const std::exception& e) {
+    stop(status, step, std::string("failed: ") + e.what());
   }
-  if (prefetch) current_ = 1 - current_;
-  next_batch_ready_ = prefetch;
+  status.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 LogPoint Comparison::log_point() {
@@ -211,13 +180,24 @@ LogPoint Comparison::log_point() {
 
 void Comparison::run(const std::function<void(const LogPoint&)>& on_log,
                      const std::function<void(std::uint64_t)>& on_step) {
+  StepPipelineWork work;
+  work.draw = [this](std::uint64_t, std::uint32_t slot) {
+    Batch& batch = batches_[slot];
+    data_->sample(train_rng_, config_.batch, batch.tokens, batch.labels);
+  };
+  work.train = [this](std::uint32_t model, std::uint64_t step, std::uint32_t slot) {
+    train_model(model, step, batches_[slot]);
+  };
+  work.progress = on_step;
+  // One thread gains nothing from batches drawn ahead, and uses each batch
+  // while it is still in the cache with a single slot.
+  const auto slots = pool_.threads() > 1 ? static_cast<std::uint32_t>(batches_.size()) : 1u;
   const auto& log_steps = schedule_.log_steps;
   while (next_log_ < log_steps.size()) {
-    while (step_ < log_steps[next_log_]) {
-      train_step();
-      ++step_;
-      if (on_step) on_step(step_);
-    }
+    // Batches are drawn only up to the log point, so the data stream's state
+    // there is exact for save_state().
+    run_step_pipeline(pool_, static_cast<std::uint32_t>(models_.size()), slots, step_, log_steps[next_log_], work);
+    step_ = std::max(step_, log_steps[next_log_]);
     const LogPoint point = log_point();
     ++next_log_;
     on_log(point);
@@ -229,9 +209,7 @@ void Comparison::save_state(std::ostream& out) const {
   write_u64(out, kStateVersion);
   write_u64(out, step_);
   write_u64(out, next_log_);
-  for (const std::uint64_t word : next_batch_ready_ ? state_before_prefetch_ : train_rng_.state()) {
-    write_u64(out, word);
-  }
+  for (const std::uint64_t word : train_rng_.state()) write_u64(out, word);
   write_u64(out, models_.size());
   for (std::size_t i = 0; i < models_.size(); ++i) {
     const Model& model = *models_[i];
@@ -263,7 +241,6 @@ void Comparison::load_state(std::istream& in) {
   std::array<std::uint64_t, 4> rng_state{};
   for (auto& word : rng_state) word = read_u64(in);
   train_rng_.set_state(rng_state);
-  next_batch_ready_ = false;
   if (read_u64(in) != models_.size()) throw UsageError("checkpoint does not match the config (number of models)");
   for (std::size_t i = 0; i < models_.size(); ++i) {
     Model& model = *models_[i];

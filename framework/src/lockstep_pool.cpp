@@ -1,30 +1,8 @@
 #include <attnlab/framework/lockstep_pool.hpp>
 
+#include "spin_wait.hpp"
+
 namespace attnlab {
-namespace {
-
-// About 100 microseconds of polling before a thread goes to sleep.
-constexpr int kSpinRounds = 20000;
-
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
-
-// Polls `ready` for a while; true if it became true.
-template <class Ready>
-bool spin_until(Ready ready) {
-  for (int round = 0; round < kSpinRounds; ++round) {
-    if (ready()) return true;
-    cpu_relax();
-  }
-  return ready();
-}
-
-}  // namespace
 
 LockstepPool::LockstepPool(std::uint32_t threads) : threads_(threads == 0 ? 1 : threads) {
   for (std::uint32_t w = 1; w < threads_; ++w) workers_.emplace_back([this] { worker_loop(); });

@@ -80,9 +80,14 @@ class Comparison {
 
  private:
   struct Model;
+  struct Batch {
+    std::vector<double> tokens;
+    std::vector<double> labels;
+  };
 
   LogPoint log_point();
-  void train_step();
+  // One model's step on one batch; a failure stops that model only.
+  void train_model(std::uint32_t model_index, std::uint64_t step, const Batch& batch);
 
   CompareConfig config_;
   std::shared_ptr<const PluginLibrary> data_plugin_;
@@ -102,19 +107,9 @@ class Comparison {
   std::uint64_t step_ = 0;
   std::size_t next_log_ = 0;  // index into schedule_.log_steps
 
-  // Two batches: the models train on batches_[current_] while one more task
-  // draws the next step's batch into the other. The data stream is drawn in
-  // the same order as without prefetching, so results do not change.
-  struct Batch {
-    std::vector<double> tokens;
-    std::vector<double> labels;
-  };
-  std::array<Batch, 2> batches_;
-  std::size_t current_ = 0;
-  bool next_batch_ready_ = false;
-  // train_rng_'s state before the prefetched batch was drawn: a saved state
-  // resumes at the first batch not yet trained on.
-  std::array<std::uint64_t, 4> state_before_prefetch_{};
+  // A ring of batches (step_pipeline.hpp): models may run a few steps ahead
+  // of one another while the next batches are drawn.
+  std::array<Batch, 3> batches_;
 };
 
 }  // namespace attnlab

@@ -1,12 +1,10 @@
-// A fixed set of worker threads that run a batch of independent tasks, step
-// after step (one task per model, plus the next step's data). Threads take
-// the next unclaimed task until none is left, so uneven tasks balance out;
-// tasks never share data they write, so results do not depend on which
-// thread ran what, nor on the thread count.
-//
-// A training step can take well under 100 microseconds, about the cost of
-// waking a sleeping thread, so threads spin briefly for the next step (or
-// for the end of this one) before they sleep.
+// A fixed set of worker threads that run batches of independent tasks: the
+// training pipeline (one long task per thread, step_pipeline.hpp) and the
+// evaluation of every model at a log point (one task per model). Threads
+// take the next unclaimed task until none is left, so uneven tasks balance
+// out; tasks never share data they write, so results do not depend on which
+// thread ran what, nor on the thread count. Idle threads poll briefly before
+// they sleep (spin_wait.hpp).
 #pragma once
 
 #include <atomic>
