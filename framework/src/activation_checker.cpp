@@ -35,37 +35,26 @@ class ActivationChecker {
       : plugin_(std::move(plugin)), options_(options), rng_(options.seed) {}
 
   std::vector<CheckResult> run() {
-    std::vector<CheckResult> results;
-    std::unique_ptr<Activation> activation;
-    try {
-      activation = std::make_unique<Activation>(plugin_, options_.params);
-    } catch (const std::exception& e) {
-      results.push_back({"create", false, e.what()});
-      return results;
-    }
-    const auto run_check = [&](const char* name, const std::function<std::string(Activation&)>& check) {
-      try {
-        results.push_back({name, true, check(*activation)});
-      } catch (const std::exception& e) {
-        results.push_back({name, false, e.what()});
-      }
-    };
-    run_check("shapes", [&](Activation& a) { return check_shapes(a); });
+    check::CheckList checks;
+    const auto activation = checks.create<Activation>(plugin_, options_.params);
+    if (!activation) return checks.take();
+    Activation& a = *activation;
+    checks.run("shapes", [&] { return check_shapes(a); });
     if (wrote_out_of_bounds_) {
       // Later checks hand the plugin unguarded buffers, which it would
       // corrupt; a plugin that merely throws or returns NaN is safe to go on.
-      results.push_back({"remaining checks", false, "not run: the plugin writes outside its buffers"});
-      return results;
+      checks.fail("remaining checks", "not run: the plugin writes outside its buffers");
+      return checks.take();
     }
-    run_check("extreme-scores", [&](Activation& a) { return check_extreme_scores(a); });
-    run_check("normalization", [&](Activation& a) { return check_normalization(a); });
-    run_check("head-mask", [&](Activation& a) { return check_head_mask(a); });
-    run_check("backward", [&](Activation& a) { return check_backward(a); });
-    if (activation->parameter_count() > 0) {
-      run_check("backward-parameters", [&](Activation& a) { return check_parameter_gradient(a); });
+    checks.run("extreme-scores", [&] { return check_extreme_scores(a); });
+    checks.run("normalization", [&] { return check_normalization(a); });
+    checks.run("head-mask", [&] { return check_head_mask(a); });
+    checks.run("backward", [&] { return check_backward(a); });
+    if (a.parameter_count() > 0) {
+      checks.run("backward-parameters", [&] { return check_parameter_gradient(a); });
     }
-    run_check("determinism", [&](Activation& a) { return check_determinism(a); });
-    return results;
+    checks.run("determinism", [&] { return check_determinism(a); });
+    return checks.take();
   }
 
  private:

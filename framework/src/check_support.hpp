@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -162,6 +163,17 @@ class CheckList {
     }
   }
   void fail(const std::string& name, const std::string& detail) { results_.push_back({name, false, detail}); }
+  // Constructs the plugin instance the checks run on; when that throws,
+  // records a failed "create" check and returns null.
+  template <class Instance, class... Args>
+  std::unique_ptr<Instance> create(Args&&... args) {
+    try {
+      return std::make_unique<Instance>(std::forward<Args>(args)...);
+    } catch (const std::exception& e) {
+      fail("create", e.what());
+      return nullptr;
+    }
+  }
   bool last_passed() const { return !results_.empty() && results_.back().passed; }
   std::vector<CheckResult> take() { return std::move(results_); }
 

@@ -73,13 +73,8 @@ class DataModelChecker {
   std::vector<CheckResult> run() {
     check::CheckList checks;
     {
-      std::unique_ptr<RawInstance> raw;
-      try {
-        raw = std::make_unique<RawInstance>(*plugin_, options_.params);
-      } catch (const std::exception& e) {
-        checks.fail("create", e.what());
-        return checks.take();
-      }
+      const auto raw = checks.create<RawInstance>(*plugin_, options_.params);
+      if (!raw) return checks.take();
       checks.run("dimensions", [&] { return check_dimensions(*raw); });
       if (!checks.last_passed()) {
         checks.fail("remaining checks", "not run: without valid dimensions there is nothing to size buffers by");

@@ -143,13 +143,8 @@ class OptimizerChecker {
   std::vector<CheckResult> run() {
     check::CheckList checks;
     {
-      std::unique_ptr<RawInstance> raw;
-      try {
-        raw = std::make_unique<RawInstance>(*plugin_, options_.params);
-      } catch (const std::exception& e) {
-        checks.fail("create", e.what());
-        return checks.take();
-      }
+      const auto raw = checks.create<RawInstance>(*plugin_, options_.params);
+      if (!raw) return checks.take();
       checks.run("state size", [&] { return check_state_size(*raw); });
       if (stop_) {
         // The wrapper allocates whatever state_size says, without guards.

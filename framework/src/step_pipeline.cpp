@@ -125,7 +125,8 @@ class PipelineState {
 void run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t slots, std::uint64_t first,
                        std::uint64_t last, const StepPipelineWork& work) {
   if (first >= last || models == 0) return;
-  PipelineState state(models, std::max<std::uint32_t>(slots, 1), first, last);
+  const std::uint32_t ring = std::max<std::uint32_t>(slots, 1);
+  PipelineState state(models, ring, first, last);
   const std::thread::id caller = std::this_thread::get_id();
   // One long-running task per thread, each taking pieces until none is left.
   pool.run(pool.threads(), [&](std::uint32_t) {
@@ -133,7 +134,7 @@ void run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t s
     while (true) {
       const auto piece = state.next();
       if (piece.kind == PipelineState::Piece::Kind::Finished) return;
-      const auto slot = static_cast<std::uint32_t>(piece.step % std::max<std::uint32_t>(slots, 1));
+      const auto slot = static_cast<std::uint32_t>(piece.step % ring);
       if (piece.kind == PipelineState::Piece::Kind::Draw) {
         try {
           work.draw(piece.step, slot);

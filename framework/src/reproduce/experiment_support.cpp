@@ -112,4 +112,9 @@ std::string toml_array(const std::vector<double>& values) {
   return text + "]";
 }
 
+std::optional<double> quiet_heads(const ModelTrace& model) {
+  if (model.usage.empty() || model.stopped) return std::nullopt;
+  return static_cast<double>((model.usage.back().array() < kQuietUsage).count());
+}
+
 }  // namespace attnlab::reproduce

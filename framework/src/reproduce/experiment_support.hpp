@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,5 +78,12 @@ std::string experiment_toml(const ExperimentSetting& setting);
 
 // TOML array text "[1.5, 0, 0]".
 std::string toml_array(const std::vector<double>& values);
+
+// A head whose usage (mean total attention weight) is below this is quiet.
+inline constexpr double kQuietUsage = 0.1;
+
+// Quiet heads of a model at its last log point; none when it has no usage
+// recorded or was stopped.
+std::optional<double> quiet_heads(const ModelTrace& model);
 
 }  // namespace attnlab::reproduce

@@ -13,8 +13,6 @@
 namespace attnlab::reproduce {
 namespace {
 
-constexpr double kQuietUsage = 0.1;  // a head whose total attention weight is below this is silent
-
 ExperimentSetting setting(bool quick) {
   ExperimentSetting setting;
   setting.prior = "prior = \"discrete\"\nsupport = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.5]]\nweights = [1.0, 1.0, 1.0]";
@@ -52,10 +50,7 @@ ExperimentSection run_heads(const ExperimentContext& context) {
           activations.push_back(model.activation);
         }
         samples[model.activation].push_back(model.final_mse());
-        if (!model.usage.empty() && !model.stopped) {
-          quiet_samples[model.activation].push_back(
-              static_cast<double>((model.usage.back().array() < kQuietUsage).count()));
-        }
+        if (const auto quiet_count = quiet_heads(model)) quiet_samples[model.activation].push_back(*quiet_count);
         csv += fmt::format("{},{},{},{:.8g},{:.8g},{:.8g},{}\n", heads, seed, model.activation, model.final_mse(), risk,
                            model.final_mse() - risk, model.stopped ? 1 : 0);
       }

@@ -18,7 +18,6 @@ namespace {
 constexpr std::uint32_t kHeads = 8;
 constexpr std::uint32_t kFeatures = 3;  // two with variance, one carrying the mean
 constexpr double kTolerance = 0.05;     // "little loss": at most 5% above the unpruned error
-constexpr double kQuietUsage = 0.1;     // a head whose total attention weight is below this is silent
 
 ExperimentSetting setting(bool quick) {
   ExperimentSetting setting;
@@ -83,8 +82,7 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
       }
     });
     for (const ModelTrace& model : run.models) {
-      if (model.usage.empty() || model.stopped) continue;
-      quiet[model.activation].push_back(static_cast<double>((model.usage.back().array() < kQuietUsage).count()));
+      if (const auto quiet_count = quiet_heads(model)) quiet[model.activation].push_back(*quiet_count);
     }
   }
   context.write("pruning.csv", csv);
