@@ -12,6 +12,8 @@
 #include <attnlab/framework/plugin_discovery.hpp>
 #include <attnlab/framework/random.hpp>
 
+#include "ordered_product.hpp"
+
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -137,6 +139,46 @@ BENCHMARK(learner_forward_backward)
     ->Args({64, 512, 32, 8})
     ->Args({64, 1000, 32, 8})
     ->Args({256, 1000, 32, 8});
+
+// Args: kernel (0 portable, 1 AVX2), batch, D, L, H. The learner's two
+// products alone (forward X W^T, backward dP^T X), to compare the kernels.
+void learner_products(benchmark::State& state) {
+  namespace op = attnlab::ordered_product;
+  const bool avx2 = state.range(0) == 1;
+  if (avx2 && !op::avx2_available()) {
+    state.SkipWithError("this CPU has no AVX2");
+    return;
+  }
+  const auto batch = static_cast<std::size_t>(state.range(1));
+  const auto dimension = static_cast<std::size_t>(state.range(2));
+  const auto rows = batch * static_cast<std::size_t>(state.range(3));
+  const auto outputs = 2 * static_cast<std::size_t>(state.range(4));
+  std::vector<double> tokens(rows * dimension), weights_t(dimension * outputs), projections(rows * outputs),
+      grad(outputs * dimension);
+  attnlab::Rng rng(5);
+  rng.fill_normal(tokens.data(), tokens.size());
+  rng.fill_normal(weights_t.data(), weights_t.size());
+  const op::Operands forward{tokens.data(),      dimension, 1,    weights_t.data(), outputs,
+                             projections.data(), outputs,   rows, dimension,        outputs};
+  const op::Operands backward{projections.data(), 1,         outputs, tokens.data(), dimension,
+                              grad.data(),        dimension, outputs, rows,          dimension};
+  const auto multiply = avx2 ? &op::multiply_avx2 : &op::multiply_portable;
+  for (auto _ : state) {
+    multiply(forward);
+    multiply(backward);
+    benchmark::DoNotOptimize(grad.data());
+  }
+  const double flops_per_step = 4.0 * static_cast<double>(rows * dimension * outputs);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
+  state.counters["flops"] =
+      benchmark::Counter(flops_per_step * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(learner_products)
+    ->ArgNames({"avx2", "B", "D", "L", "H"})
+    ->Args({0, 1, 200, 20, 4})
+    ->Args({1, 1, 200, 20, 4})
+    ->Args({0, 64, 512, 32, 8})
+    ->Args({1, 64, 512, 32, 8});
 
 // Args: H, D. One SGD step on keys, values and biases. Items: parameters.
 void optimizer_step(benchmark::State& state) {

@@ -1,6 +1,8 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/learner.hpp>
 
+#include "ordered_product.hpp"
+
 #include <cmath>
 #include <string>
 
@@ -24,6 +26,7 @@ Learner::Learner(LearnerShape shape, Activation activation, std::uint32_t max_ba
   }
   const Eigen::Index rows = static_cast<Eigen::Index>(max_batch) * shape.length;
   const std::size_t entries = std::size_t{max_batch} * shape.heads * shape.length;
+  transposed_keys_and_values_.resize(shape.dimension, 2 * shape.heads);
   projections_.resize(rows, 2 * shape.heads);
   grad_projections_.resize(rows, 2 * shape.heads);
   scores_.resize(entries);
@@ -82,9 +85,21 @@ void Learner::forward(std::span<const double> tokens, std::uint32_t batch) {
   // The optimizer may have changed the activation's parameters in place.
   if (!activation_parameters_.empty()) activation_.set_parameters(activation_parameters_);
 
-  ConstMatrixMap x(tokens.data(), rows, shape_.dimension);
+  // P = X W^T with W^T stored D x 2H, so that each token entry multiplies a
+  // contiguous row of 2H parameters (ordered_product.hpp).
+  transposed_keys_and_values_ = keys_and_values_.transpose();
+  const std::size_t outputs = 2 * std::size_t{h_count};
+  ordered_product::multiply({.a = tokens.data(),
+                             .a_row_stride = shape_.dimension,
+                             .a_column_stride = 1,
+                             .b = transposed_keys_and_values_.data(),
+                             .b_stride = outputs,
+                             .out = projections_.data(),
+                             .out_stride = outputs,
+                             .rows = static_cast<std::size_t>(rows),
+                             .depth = shape_.dimension,
+                             .columns = outputs});
   auto projections = projections_.topRows(rows);
-  projections.noalias() = x * keys_and_values_.transpose();
   projections *= inv_sqrt_dimension_;
 
   // Scores to the activation's layout [b][h][l].
@@ -159,8 +174,17 @@ double Learner::train_batch(std::span<const double> tokens, std::span<const doub
     }
   }
   // Keys and values: d loss / d W = dP^T X / sqrt(D), one product for both.
-  ConstMatrixMap x(tokens.data(), rows, shape_.dimension);
-  grad_keys_and_values_.noalias() = grad_projections.transpose() * x;
+  const std::size_t outputs = 2 * std::size_t{h_count};
+  ordered_product::multiply({.a = grad_projections_.data(),  // read transposed: a(j, row) = dP(row, j)
+                             .a_row_stride = 1,
+                             .a_column_stride = outputs,
+                             .b = tokens.data(),
+                             .b_stride = shape_.dimension,
+                             .out = grad_keys_and_values_.data(),
+                             .out_stride = shape_.dimension,
+                             .rows = outputs,
+                             .depth = static_cast<std::size_t>(rows),
+                             .columns = shape_.dimension});
   grad_keys_and_values_ *= inv_sqrt_dimension_;
   return loss;
 }

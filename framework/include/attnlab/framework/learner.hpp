@@ -91,8 +91,9 @@ class Learner {
   std::vector<attnlab_parameter_group> groups_;
 
   // Scratch for one batch.
-  RowMatrix projections_;       // (B*L) x 2H: scores then values, before bias
-  std::vector<double> scores_;  // B x H x L
+  RowMatrix transposed_keys_and_values_;  // D x 2H
+  RowMatrix projections_;                 // (B*L) x 2H: scores then values, before bias
+  std::vector<double> scores_;            // B x H x L
   std::vector<double> weights_;
   std::vector<double> grad_weights_;
   std::vector<double> grad_scores_;
