@@ -72,10 +72,11 @@ std::size_t bit_differences(const std::vector<double>& x, const std::vector<doub
 // Shapes of the learner (forward: B L x D times D x 2H; backward: 2H x B L
 // from transposed gradients times B L x D) and odd ones that leave every
 // remainder path: rows not a multiple of 4, columns not a multiple of 4 or 8,
-// depth over one 256 block.
+// depth over one 256 block, and enough rows (>= 32) for the kernels to copy
+// panels of b, with and without the other remainders.
 const Shape kShapes[] = {
-    {1, 1, 1, false},    {3, 7, 5, false},   {20, 200, 8, false},    {8, 20, 200, true},
-    {7, 300, 13, false}, {6, 600, 31, true}, {1280, 200, 16, false}, {16, 640, 1000, true},
+    {1, 1, 1, false},   {3, 7, 5, false},       {20, 200, 8, false},   {8, 20, 200, true},   {7, 300, 13, false},
+    {6, 600, 31, true}, {1280, 200, 16, false}, {16, 640, 1000, true}, {45, 530, 13, false}, {37, 300, 21, true},
 };
 
 }  // namespace

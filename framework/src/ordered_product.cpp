@@ -27,11 +27,20 @@ template <typename Vec>
   return o.a[r * o.a_row_stride + k * o.a_column_stride];
 }
 
+constexpr std::size_t kDepthBlock = 256;
+
+// Rows [k0, k1) and columns [c0, c0 + kColumns) of b:
+// b(k, c0 + j) = data[(k - k0) * stride + j].
+struct Panel {
+  const double* data;
+  std::size_t stride;
+};
+
 // kRows x kColumns outputs held in registers over depth [k0, k1), starting
 // from 0 on the first depth block and from the stored partial sums after.
 template <typename Vec, int kRows, int kColumns>
-[[gnu::always_inline]] inline void block(const Operands& o, std::size_t r0, std::size_t c0, std::size_t k0,
-                                         std::size_t k1) {
+[[gnu::always_inline]] inline void block(const Operands& o, Panel b_panel, std::size_t r0, std::size_t c0,
+                                         std::size_t k0, std::size_t k1) {
   constexpr int kLanes = sizeof(Vec) / sizeof(double);
   constexpr int kVecs = kColumns / kLanes;
   Vec acc[kRows][kVecs];
@@ -41,7 +50,7 @@ template <typename Vec, int kRows, int kColumns>
     }
   }
   for (std::size_t k = k0; k < k1; ++k) {
-    const double* b_row = o.b + k * o.b_stride + c0;
+    const double* b_row = b_panel.data + (k - k0) * b_panel.stride;
     Vec b[kVecs];
     for (int v = 0; v < kVecs; ++v) b[v] = load<Vec>(b_row + kLanes * v);
     for (int r = 0; r < kRows; ++r) {
@@ -65,11 +74,23 @@ template <typename Vec, int kRows, int kColumns>
 }
 
 // All rows for the columns [c0, c0 + kColumns): kRows at a time, then one.
+// Where many row blocks read the panel of b, it is first copied to aligned,
+// contiguous memory, so that no vector load straddles two cache lines: the
+// learner's forward+backward at batch 64, D = 1000 got 12 % faster. With a
+// few row blocks (the gradient product has 2H rows) the copy did not pay.
 template <typename Vec, int kRows, int kColumns>
 [[gnu::always_inline]] inline void column_panel(const Operands& o, std::size_t c0, std::size_t k0, std::size_t k1) {
+  Panel panel{o.b + k0 * o.b_stride + c0, o.b_stride};
+  alignas(64) double packed[kDepthBlock * kColumns];
+  if (o.rows >= 8 * kRows) {
+    for (std::size_t k = k0; k < k1; ++k) {
+      std::memcpy(packed + (k - k0) * kColumns, panel.data + (k - k0) * panel.stride, sizeof packed[0] * kColumns);
+    }
+    panel = {packed, kColumns};
+  }
   std::size_t r = 0;
-  for (; r + kRows <= o.rows; r += kRows) block<Vec, kRows, kColumns>(o, r, c0, k0, k1);
-  for (; r < o.rows; ++r) block<Vec, 1, kColumns>(o, r, c0, k0, k1);
+  for (; r + kRows <= o.rows; r += kRows) block<Vec, kRows, kColumns>(o, panel, r, c0, k0, k1);
+  for (; r < o.rows; ++r) block<Vec, 1, kColumns>(o, panel, r, c0, k0, k1);
 }
 
 // Depth in blocks, so that the rows of b a panel reads stay in cache while
@@ -78,7 +99,6 @@ template <typename Vec, int kRows, int kColumns>
 // per panel, measured no faster on the learner's shapes.)
 template <typename Vec, int kRows>
 [[gnu::always_inline]] inline void multiply_blocked(const Operands& o) {
-  constexpr std::size_t kDepthBlock = 256;
   if (o.depth == 0) {
     for (std::size_t r = 0; r < o.rows; ++r) std::fill_n(o.out + r * o.out_stride, o.columns, 0.0);
     return;
