@@ -124,8 +124,12 @@ template <typename Vec, int kRows>
 
 using Kernel = void (*)(const Operands&);
 
+// Picked once: multiply_avx2 would ask the CPU again on every call.
 Kernel best_kernel() {
-  return avx2_available() ? &multiply_avx2 : &multiply_portable;
+#if ATTNLAB_HAS_AVX2_KERNEL
+  if (__builtin_cpu_supports("avx2")) return &multiply_with_avx2;
+#endif
+  return &multiply_portable;
 }
 
 }  // namespace

@@ -97,23 +97,23 @@ class Rng {
 
   double uniform(double low, double high) { return low + (high - low) * uniform(); }
 
-  // Standard normal by the ziggurat method (Rng::normal_from below).
-  double normal() { return normal_from(next_u64()); }
+  // Standard normal by the ziggurat method: the common case here, the rest in
+  // Rng::normal_from below.
+  double normal() {
+    const std::uint64_t bits = next_u64();
+    double x = 0.0;
+    return inside_rectangle(ziggurat_tables(), bits, x) ? x : normal_from(bits);
+  }
 
-  // The same numbers as `count` calls of normal(), with the common case
-  // inlined in the loop. The state is copied to a local for the loop: as a
-  // member, the rare call to normal_from makes the compiler keep it in memory,
-  // which costs a third of the time.
+  // The same numbers as `count` calls of normal(). The state is copied to a
+  // local for the loop: as a member, the rare call to normal_from makes the
+  // compiler keep it in memory, which costs a third of the time.
   void fill_normal(double* out, std::size_t count) {
     const ZigguratTables& z = ziggurat_tables();
     Xoshiro256 local = state_;
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint64_t bits = local.next();
-      const auto layer = static_cast<int>(bits & 0xff);
-      const std::int64_t w = static_cast<std::int64_t>(bits >> 11) - (std::int64_t{1} << 52);
-      if ((w < 0 ? -w : w) < z.inside_limit[layer]) [[likely]] {
-        out[i] = static_cast<double>(w) * z.scale[layer];
-      } else {
+      if (!inside_rectangle(z, bits, out[i])) [[unlikely]] {
         state_ = local;
         out[i] = normal_from(bits);
         local = state_;
@@ -127,6 +127,16 @@ class Rng {
   }
 
  private:
+  // The common case of normal, fill_normal and normal_from: the draw lies
+  // inside its layer's rectangle, and `out` is its normal. The integer form
+  // of |u| < ratio[layer] (ZigguratTables).
+  static bool inside_rectangle(const ZigguratTables& z, std::uint64_t bits, double& out) {
+    const auto layer = static_cast<int>(bits & 0xff);
+    const std::int64_t w = static_cast<std::int64_t>(bits >> 11) - (std::int64_t{1} << 52);
+    if ((w < 0 ? -w : w) >= z.inside_limit[layer]) return false;
+    out = static_cast<double>(w) * z.scale[layer];
+    return true;
+  }
   // A standard normal whose first attempt uses the draw `bits`.
   [[gnu::cold]] double normal_from(std::uint64_t bits);
   // Uniform in [-1, 1) from the top 53 bits (the low 8 pick the layer).
@@ -140,9 +150,9 @@ class Rng {
 inline double Rng::normal_from(std::uint64_t bits) {
   const ZigguratTables& z = ziggurat_tables();
   for (;; bits = next_u64()) {
+    if (double x = 0.0; inside_rectangle(z, bits, x)) return x;
     const auto layer = static_cast<int>(bits & 0xff);
     const double u = ziggurat_uniform(bits);
-    if (std::fabs(u) < z.ratio[layer]) return u * z.x[layer];
     if (layer == 0) {
       // Tail beyond R (Marsaglia 1964): exponential proposals, accepted with
       // the ratio of the normal to the exponential density.
