@@ -104,3 +104,35 @@ TEST_CASE("a failing draw stops the pipeline and reaches the caller; no model tr
     CHECK(furthest.load() < 37);
   }
 }
+
+TEST_CASE("a stop request ends the pipeline at the step every model can reach, with nothing drawn beyond it",
+          "[pipeline]") {
+  for (std::uint32_t threads = 1; threads <= 3; ++threads) {
+    for (std::uint32_t slots = 1; slots <= 3; ++slots) {
+      INFO("threads " << threads << ", slots " << slots);
+      LockstepPool pool(threads);
+      constexpr std::uint32_t kModels = 3;
+      Recorder recorder(kModels, slots, 0);
+      std::atomic<bool> stop{false};
+      StepPipelineWork work;
+      work.draw = [&](std::uint64_t step, std::uint32_t slot) {
+        recorder.draw(step, slot);
+        if (step == 57) stop = true;  // asked for while step 57 is being drawn
+      };
+      work.train = [&](std::uint32_t model, std::uint64_t step, std::uint32_t slot) {
+        recorder.train(model, step, slot);
+      };
+      work.stop_requested = [&] { return stop.load(); };
+      const std::uint64_t reached = run_step_pipeline(pool, kModels, slots, 0, 1000, work);
+      CHECK(recorder.violations == 0);
+      // Every batch drawn was trained on by every model, and none more.
+      CHECK(reached >= 58);
+      CHECK(reached < 58 + slots + 1);
+      CHECK(recorder.next_draw == reached);
+      for (const auto next : recorder.next_train) CHECK(next == reached);
+      // Asked before it starts, it runs nothing.
+      CHECK(run_step_pipeline(pool, kModels, slots, reached, 1000, work) == reached);
+      CHECK(recorder.next_draw == reached);
+    }
+  }
+}

@@ -37,7 +37,7 @@ struct CompareOptions {
   std::string out;                     // results folder; empty: results/compare-<time>
   bool resume = false;
   bool force = false;
-  std::uint32_t seeds = 1;  // > 1: one comparison per seed, summarized across seeds
+  std::uint32_t seeds = 0;  // 0: not given (1, or what a resumed folder records); > 1: one comparison per seed
 };
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options);

@@ -1,37 +1,26 @@
 #include "commands.hpp"
 #include "progress.hpp"
+#include "stop_signals.hpp"
 
 #include <attnlab/framework/comparison.hpp>
 #include <attnlab/framework/comparison_report.hpp>
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/file_hash.hpp>
 #include <attnlab/framework/results_folder.hpp>
+#include <attnlab/framework/run_footprint.hpp>
 #include <attnlab/framework/seed_summary.hpp>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
+#include <cstdio>
+#include <limits>
 #include <sstream>
 
 namespace attnlab::cli {
 namespace {
-
-std::string default_results_path() {
-  const std::time_t now = std::time(nullptr);
-  return fmt::format("results/compare-{:%Y%m%d-%H%M%S}", fmt::localtime(now));
-}
-
-ExistingFolderPolicy folder_policy(const CompareOptions& options) {
-  if (options.resume && options.force) throw UsageError("--resume and --force cannot be combined");
-  if (options.resume) return ExistingFolderPolicy::Resume;
-  if (options.force) return ExistingFolderPolicy::Force;
-  return ExistingFolderPolicy::Refuse;
-}
 
 // Provenance as TOML comments, so that config.toml stays loadable as a config.
 std::string provenance_comments(const Comparison& comparison) {
@@ -53,24 +42,9 @@ std::string log_point_line(const LogPoint& point) {
   return line;
 }
 
-// One checkpoint per trained model, for `attnlab prune`; a stopped model's
-// parameters are not a trained model, so it gets none.
-void write_checkpoints(const Comparison& comparison, const ResultsFolder& folder) {
-  for (std::size_t i = 0; i < comparison.activations().size(); ++i) {
-    const std::string& id = comparison.activations()[i];
-    if (comparison.statuses()[i].stopped) {
-      spdlog::info("no checkpoint for {}: it stopped at step {}", id, comparison.statuses()[i].stopped_step);
-      continue;
-    }
-    save_checkpoint(folder.file("checkpoints") / (id + ".ckpt"), comparison.checkpoint(i));
-  }
-}
-
-}  // namespace
-
-namespace {
-
-// While it lives, the log also goes to <folder>/attnlab.log.
+// While it lives, the log also goes to <folder>/attnlab.log, each line
+// flushed as it is written (main.cpp sets flush_on), so a killed run's log
+// keeps everything up to its end.
 class LogFileAttachment {
  public:
   explicit LogFileAttachment(const ResultsFolder& folder)
@@ -89,22 +63,70 @@ class LogFileAttachment {
   std::shared_ptr<spdlog::sinks::sink> sink_;
 };
 
-// Trains `config` in `folder` (fresh, or resumed from its checkpoint.bin) and
-// writes every result file; returns the summary table. A folder that is
-// already finished is left as it is.
-std::string run_in_folder(PluginEnvironment& environment, const ResultsFolder& folder, const CompareConfig& config) {
+// "eta = 0.1, lr_scale = "none"" from parameter text, for the start line.
+std::string inline_params(const std::string& text) {
+  std::string result;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) result += (result.empty() ? "" : ", ") + line;
+  }
+  return result.empty() ? "the plugin's default parameters" : result;
+}
+
+// How a run in one folder ended.
+struct FolderOutcome {
+  bool finished = false;  // false: stopped by a signal, resumable
+  std::string table;      // the summary table, when finished
+};
+
+// The result files of a finished run, all or none (a full disk leaves the
+// run resumable, not half-finished): figures, summary.txt, one checkpoint
+// per trained model, and summary.csv, whose presence marks the run finished.
+void write_finished_outputs(const Comparison& comparison, const ResultsFolder& folder, const std::string& table) {
+  const std::string metrics = folder.read("metrics.jsonl");
+  const auto results = final_results(metrics);
+  StagedFiles outputs;
+  for (const auto& [name, svg] : comparison_plots(metrics, comparison.bayes_risk())) {
+    outputs.stage(folder.file(name), svg);
+  }
+  outputs.stage(folder.file("summary.txt"), table);
+  std::error_code error;
+  std::filesystem::create_directories(folder.file("checkpoints"), error);
+  if (error) throw UsageError("cannot create '" + folder.file("checkpoints").string() + "': " + error.message());
+  // A stopped model's parameters are not a trained model, so it gets none.
+  for (std::size_t i = 0; i < comparison.activations().size(); ++i) {
+    const std::string& id = comparison.activations()[i];
+    if (comparison.statuses()[i].stopped) {
+      spdlog::info("no checkpoint for {}: it stopped at step {}", id, comparison.statuses()[i].stopped_step);
+      continue;
+    }
+    outputs.stage(folder.file("checkpoints") / (id + ".ckpt"), checkpoint_text(comparison.checkpoint(i)));
+  }
+  outputs.stage(folder.file("summary.csv"), summary_csv(results, comparison.statuses(), comparison.bayes_risk()));
+  outputs.commit();
+}
+
+// Trains `config` in `folder` (fresh, or resumed from its checkpoint.bin)
+// and writes every result file. A folder that is already finished is left
+// as it is.
+FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folder, const CompareConfig& config,
+                            const StopSignals& stop, const std::string& marker_record = "") {
   if (folder.resuming() && folder.exists("summary.csv")) {
     spdlog::info("{} is already finished", folder.path().string());
-    return folder.read("summary.txt");
+    return {true, folder.read("summary.txt")};
   }
   Comparison comparison(config, environment.registry);
-  folder.create();
+  if (!folder.resuming() || !folder.exists("checkpoint.bin")) {
+    require_disk(folder.path(), comparison_metrics_bytes(config, comparison.data_model().features()),
+                 "metrics.jsonl (lower eval.log_points, model.heads or eval.max_gram_heads)");
+  }
+  folder.create(marker_record);
   const LogFileAttachment log_file(folder);
+  for (const auto& note : config.notes) spdlog::warn("{}", note);
 
   if (folder.resuming() && folder.exists("checkpoint.bin")) {
-    std::istringstream state(folder.read("checkpoint.bin"));
-    comparison.load_state(state);
-    truncate_metrics(folder.file("metrics.jsonl"), comparison.step() == 0 ? 0 : comparison.step());
+    comparison.load_state(folder.read("checkpoint.bin"), folder.file("checkpoint.bin").string());
+    truncate_metrics(folder.file("metrics.jsonl"), comparison.step());
     spdlog::info("resuming {} at step {} of {}", folder.path().string(), comparison.step(),
                  comparison.schedule().total_steps);
   } else {
@@ -116,36 +138,35 @@ std::string run_in_folder(PluginEnvironment& environment, const ResultsFolder& f
     spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,
                  bayes->samples);
   }
-  spdlog::info("training {} model(s) for {} steps of batch {} (t = {:g}), results in {}", config.activations.size(),
-               comparison.schedule().total_steps, config.batch, config.time, folder.path().string());
+  spdlog::info("training {} model(s) for {} steps of batch {} (t = {:g}) with {} ({}), results in {}",
+               config.activations.size(), comparison.schedule().total_steps, config.batch, config.time,
+               config.optimizer, inline_params(config.optimizer_params), folder.path().string());
 
   Progress progress(comparison.schedule().total_steps, comparison.step());
-  comparison.run(
+  const bool finished = comparison.run(
       [&](const LogPoint& point) {
         folder.append("metrics.jsonl", metrics_lines(point, comparison.bayes_risk()));
-        std::ostringstream state;
-        comparison.save_state(state);
-        folder.write_atomically("checkpoint.bin", state.str());
+        folder.write_atomically("checkpoint.bin", comparison.save_state());
         progress.clear();
         spdlog::debug("{}", log_point_line(point));
       },
-      [&](std::uint64_t step) { progress.update(step); });
+      [&](std::uint64_t step) { progress.update(step); }, [&] { return stop.requested(); });
   progress.clear();
-
-  const std::string metrics = folder.read("metrics.jsonl");
-  const auto results = final_results(metrics);
-  for (const auto& [name, svg] : comparison_plots(metrics, comparison.bayes_risk())) {
-    folder.write_atomically(name, svg);
+  if (!finished) {
+    folder.write_atomically("checkpoint.bin", comparison.save_state());
+    spdlog::warn("stopped by {} at step {} of {} (t = {:g}); the state is saved in {}", signal_name(stop.signal()),
+                 comparison.step(), comparison.schedule().total_steps,
+                 comparison.schedule().time_at(comparison.step()), folder.file("checkpoint.bin").string());
+    return {false, ""};
   }
-  const std::string table = summary_table(results, comparison.statuses(), comparison.bayes_risk());
-  folder.write_atomically("summary.txt", table);
-  write_checkpoints(comparison, folder);
-  // Written last: its presence marks the run as finished.
-  folder.write_atomically("summary.csv", summary_csv(results, comparison.statuses(), comparison.bayes_risk()));
+
+  const std::string table = summary_table(final_results(folder.read("metrics.jsonl")), comparison.statuses(),
+                                          comparison.bayes_risk());
+  write_finished_outputs(comparison, folder, table);
   for (const auto& status : comparison.statuses()) {
     if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);
   }
-  return table;
+  return {true, table};
 }
 
 // The config a run continues with: the saved one when resuming, else the
@@ -159,51 +180,104 @@ CompareConfig config_for(const ResultsFolder& folder, const CompareOptions& opti
   return parse_compare_config(folder.read("config.toml"), folder.file("config.toml").string());
 }
 
+// The exit status of a run stopped by a signal (128 + its number, as a
+// shell reports it), after saying how to continue.
+int report_stop(const StopSignals& stop, const ResultsFolder& folder) {
+  fmt::print(stderr, "stopped by {}; continue with: attnlab compare --out {} --resume\n", signal_name(stop.signal()),
+             folder.path().string());
+  return 128 + stop.signal();
+}
+
+// The seed count a multi-seed folder records in its marker ("seeds = N"),
+// or 0 when it records none.
+std::uint32_t recorded_seeds(const ResultsFolder& folder) {
+  std::istringstream lines(folder.marker_record());
+  for (std::string line; std::getline(lines, line);) {
+    unsigned count = 0;
+    if (std::sscanf(line.c_str(), "seeds = %u", &count) == 1) return count;
+  }
+  return 0;
+}
+
 // --seeds N: one complete comparison per seed in seed-<s>/, seeds s0..s0+N-1
 // (s0 the config's seed), then summary.txt and summary.csv over the seeds.
-int run_compare_seeds(PluginEnvironment& environment, const CompareOptions& options, const ResultsFolder& folder) {
+// The top-level folder records N, so that --resume finishes every seed.
+int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, ResultsFolder& folder,
+                      const CompareOptions& options, const StopSignals& stop) {
   const CompareConfig base = config_for(folder, options);
-  folder.create();
+  constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
+  if (base.seed > kLargestSeed - (seeds - 1)) {
+    throw UsageError(fmt::format("--seeds {} from seed {} goes past the largest seed, {}; lower seed or --seeds",
+                                 seeds, base.seed, kLargestSeed));
+  }
+  folder.create(fmt::format("seeds = {}\n", seeds));
   if (!folder.resuming()) folder.write_atomically("config.toml", base.resolved_toml);
   std::vector<std::string> summaries;
   std::vector<std::string> sources;
-  for (std::uint32_t k = 0; k < options.seeds; ++k) {
+  for (std::uint32_t k = 0; k < seeds; ++k) {
     const std::uint64_t seed = base.seed + k;
-    const ResultsFolder seed_folder(folder.file(fmt::format("seed-{}", seed)),
-                                    folder.resuming() ? ExistingFolderPolicy::Resume : ExistingFolderPolicy::Refuse);
+    const auto seed_path = folder.file(fmt::format("seed-{}", seed));
+    std::error_code error;
+    // Resume what has a config; replace what a kill left before its config
+    // was written (a folder attnlab made, checked by its marker); start the rest.
+    const auto policy = std::filesystem::exists(seed_path / "config.toml", error) ? ExistingFolderPolicy::Resume
+                        : std::filesystem::exists(seed_path, error)              ? ExistingFolderPolicy::Force
+                                                                                 : ExistingFolderPolicy::Refuse;
+    ResultsFolder seed_folder(seed_path, policy);
     const CompareConfig config =
-        seed_folder.resuming() && seed_folder.exists("config.toml")
+        seed_folder.resuming()
             ? parse_compare_config(seed_folder.read("config.toml"), seed_folder.file("config.toml").string())
             : compose_compare_config(base.resolved_toml, folder.file("config.toml").string(),
                                      {"seed=" + std::to_string(seed)});
-    spdlog::info("seed {} ({} of {})", seed, k + 1, options.seeds);
-    fmt::print("\nseed {}:\n{}", seed, run_in_folder(environment, seed_folder, config));
+    spdlog::info("seed {} ({} of {})", seed, k + 1, seeds);
+    const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop);
+    if (!outcome.finished) return report_stop(stop, folder);
+    fmt::print("\nseed {}:\n{}", seed, outcome.table);
     summaries.push_back(seed_folder.read("summary.csv"));
     sources.push_back(seed_folder.file("summary.csv").string());
   }
   const SeedSummary summary = summarize_seeds(summaries, sources);
   const std::string table = seed_summary_table(summary);
-  folder.write_atomically("summary.txt", table);
-  folder.write_atomically("summary.csv", seed_summary_csv(summary));
-  fmt::print("\nover {} seeds ({} to {}):\n{}\nresults: {}\n", options.seeds, base.seed, base.seed + options.seeds - 1,
-             table, folder.path().string());
+  StagedFiles outputs;
+  outputs.stage(folder.file("summary.txt"), table);
+  outputs.stage(folder.file("summary.csv"), seed_summary_csv(summary));
+  outputs.commit();
+  fmt::print("\nover {} seeds ({} to {}):\n{}\nresults: {}\n", seeds, base.seed,
+                              base.seed + seeds - 1, table, folder.path().string());
   return 0;
+}
+
+ExistingFolderPolicy folder_policy(const CompareOptions& options) {
+  if (options.resume && options.force) throw UsageError("--resume and --force cannot be combined");
+  if (options.resume) return ExistingFolderPolicy::Resume;
+  if (options.force) return ExistingFolderPolicy::Force;
+  return ExistingFolderPolicy::Refuse;
 }
 
 }  // namespace
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
-  for (const auto& rejection : environment.rejections) spdlog::warn("{}", rejection.message);
-  const ResultsFolder folder(options.out.empty() ? default_results_path() : options.out, folder_policy(options));
-  if (options.seeds > 1) return run_compare_seeds(environment, options, folder);
-  const CompareConfig config = config_for(folder, options);
+  // Before any thread starts, so that every thread leaves the signals to it.
+  const StopSignals stop;
+  ResultsFolder folder(options.out.empty() ? ResultsFolder::make_unique("results/compare").string() : options.out,
+                       folder_policy(options));
+  // A multi-seed folder knows its seed count; --seeds must agree with it.
+  const std::uint32_t recorded = folder.resuming() ? recorded_seeds(folder) : 0;
+  if (recorded > 0 && options.seeds > 0 && options.seeds != recorded) {
+    throw UsageError(fmt::format("'{}' holds a run of {} seeds; resume it with --seeds {} or without --seeds",
+                                 folder.path().string(), recorded, recorded));
+  }
+  const std::uint32_t seeds = options.seeds > 0 ? options.seeds : std::max<std::uint32_t>(recorded, 1);
+  if (seeds > 1) return run_compare_seeds(environment, seeds, folder, options, stop);
   if (folder.resuming() && folder.exists("summary.csv")) {
-    fmt::print("{} is already finished; nothing to do.\n\n", folder.path().string());
-    fmt::print("{}", folder.read("summary.csv"));
+    fmt::print("{} is already finished; nothing to do.\n\n{}", folder.path().string(),
+                                folder.read("summary.csv"));
     return 0;
   }
-  const std::string table = run_in_folder(environment, folder, config);
-  fmt::print("\n{}\nresults: {}\n", table, folder.path().string());
+  const CompareConfig config = config_for(folder, options);
+  const FolderOutcome outcome = run_in_folder(environment, folder, config, stop);
+  if (!outcome.finished) return report_stop(stop, folder);
+  fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());
   return 0;
 }
 
@@ -216,8 +290,8 @@ int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions&
   const std::uint32_t samples = options.samples > 0 ? options.samples : std::max(config.bayes_samples, 1u);
   Rng rng(stream_seed(config.seed, StreamPurpose::BayesRisk));
   const auto estimate = estimate_bayes_risk(data, rng, samples);
-  fmt::print("Bayes risk = {:.6g} +- {:.2g} (standard error, {} Monte Carlo samples, seed {})\n", estimate.mean,
-             estimate.standard_error, estimate.samples, config.seed);
+  fmt::print("Bayes risk = {:.6g} +- {:.2g} (standard error, {} Monte Carlo samples, seed {})\n",
+                              estimate.mean, estimate.standard_error, estimate.samples, config.seed);
   return 0;
 }
 

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 namespace {
@@ -17,7 +19,46 @@ void configure_logging(bool verbose) {
   auto logger = spdlog::stderr_color_mt("attnlab");
   logger->set_pattern("%^%l%$: %v");
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  // Every line reaches attnlab.log as it is logged: a killed run's log must
+  // hold its last lines, the ones that say what happened.
+  logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
+}
+
+// Whole numbers from 0 up: CLI11 would read "-1" into an unsigned option as
+// 2^64 - 1.
+const CLI::Validator kNonNegative = CLI::Validator(
+    [](const std::string& text) {
+      return text.find_first_not_of("0123456789") == std::string::npos && !text.empty()
+                 ? std::string()
+                 : "must be a whole number from 0 up, got '" + text + "'";
+    },
+    "INT>=0");
+
+// Output on standard output is the result: failing to write it (a full disk,
+// a closed pipe) is an error, not a success.
+int checked_stdout(int status) {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const int error = errno;
+    spdlog::error("cannot write to standard output: {}", std::strerror(error));
+    return status == 0 ? 1 : status;
+  }
+  return status;
+}
+
+int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files,
+             const attnlab::cli::CheckPluginOptions& check, const attnlab::cli::CompareOptions& compare,
+             const attnlab::cli::BayesRiskOptions& bayes, const attnlab::cli::PruneOptions& prune,
+             const attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin) {
+  if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
+  auto environment = attnlab::cli::load_plugin_environment(plugin_files);
+  if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
+  if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);
+  if (app.got_subcommand("compare")) return attnlab::cli::run_compare(environment, compare);
+  if (app.got_subcommand("prune")) return attnlab::cli::run_prune(environment, prune);
+  if (app.got_subcommand("reproduce")) return attnlab::cli::run_reproduce(environment, reproduce);
+  if (app.got_subcommand("bayes-risk")) return attnlab::cli::run_bayes_risk(environment, bayes);
+  return 2;
 }
 
 }  // namespace
@@ -36,7 +77,7 @@ int main(int argc, char** argv) {
   auto* check_command = app.add_subcommand("check-plugin", "Run the conformance checks on one plugin of any kind");
   check_command->add_option("plugin", check.target, "Plugin id, or path to a plugin .so file")->required();
   check_command->add_option("--params", check.params, "Parameter text for the plugin, e.g. 'c = 0.5'");
-  check_command->add_option("--seed", check.seed, "Seed for the random test inputs");
+  check_command->add_option("--seed", check.seed, "Seed for the random test inputs")->check(kNonNegative);
 
   attnlab::cli::CompareOptions compare;
   bool print_default_config = false;
@@ -47,11 +88,12 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   compare_command->add_option("--out", compare.out, "Results folder (default: results/compare-<date-time>)");
   compare_command->add_flag("--resume", compare.resume, "Continue the unfinished run in the results folder");
-  compare_command->add_flag("--force", compare.force, "Delete an existing results folder and start over");
+  compare_command->add_flag("--force", compare.force,
+                            "Replace an existing results folder that attnlab made (never any other folder)");
   compare_command
       ->add_option("--seeds", compare.seeds,
                    "Run N seeds (the config's seed and the next N-1), each in seed-<s>/, and summarize across them")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1u, 100000u));
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
 
   attnlab::cli::BayesRiskOptions bayes;
@@ -59,7 +101,8 @@ int main(int argc, char** argv) {
   bayes_command->add_option("config", bayes.config_path, "TOML config file (default: the built-in config)");
   bayes_command->add_option("--set", bayes.overrides, "Override a config key, e.g. --set data.delta=0.5")
       ->allow_extra_args(false);
-  bayes_command->add_option("--samples", bayes.samples, "Monte Carlo samples (default: eval.bayes_samples)");
+  bayes_command->add_option("--samples", bayes.samples, "Monte Carlo samples (default: eval.bayes_samples)")
+      ->check(CLI::Range(1u, 4000000000u));
 
   attnlab::cli::PruneOptions prune;
   auto* prune_command = app.add_subcommand(
@@ -72,8 +115,10 @@ int main(int argc, char** argv) {
   prune_command->add_option("--test-size", prune.test_size, "Test samples (default: the run's eval.test_size)")
       ->check(CLI::Range(1u, 100000000u));
   prune_command->add_option("--out", prune.out, "Folder to write pruning.csv and pruning.txt into");
-  prune_command->add_flag("--force", prune.force, "Replace an existing --out folder");
-  prune_command->add_option("--seed", prune.seed, "Seed of the random removal orders")->capture_default_str();
+  prune_command->add_flag("--force", prune.force, "Replace an existing --out folder that attnlab made");
+  prune_command->add_option("--seed", prune.seed, "Seed of the random removal orders")
+      ->check(kNonNegative)
+      ->capture_default_str();
 
   attnlab::cli::ReproduceOptions reproduce;
   auto* reproduce_command = app.add_subcommand(
@@ -83,14 +128,18 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"specialization", "activations", "heads", "pruning", "all"}));
   reproduce_command->add_flag("--quick", reproduce.settings.quick, "Small settings that run in minutes");
-  reproduce_command->add_option("--seeds", reproduce.settings.seeds, "Seeds per setting (default: the experiment's)");
-  reproduce_command->add_option("--first-seed", reproduce.settings.first_seed, "First seed")->capture_default_str();
+  reproduce_command->add_option("--seeds", reproduce.settings.seeds, "Seeds per setting (default: the experiment's)")
+      ->check(CLI::Range(1u, 100000u));
+  reproduce_command->add_option("--first-seed", reproduce.settings.first_seed, "First seed")
+      ->check(kNonNegative)
+      ->capture_default_str();
   reproduce_command->add_option("--threads", reproduce.settings.threads, "Threads per comparison")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
   reproduce_command->add_option("--out", reproduce.out,
                                 "Results folder (default: results/reproduce-<name>-<date-time>)");
-  reproduce_command->add_flag("--force", reproduce.force, "Delete an existing results folder and start over");
+  reproduce_command->add_flag("--force", reproduce.force,
+                              "Replace an existing results folder that attnlab made (never any other folder)");
 
   attnlab::cli::NewPluginOptions new_plugin;
   auto* new_plugin_command =
@@ -102,24 +151,16 @@ int main(int argc, char** argv) {
   new_plugin_command->add_option("dir", new_plugin.directory, "Folder to create for the project")->required();
 
   CLI11_PARSE(app, argc, argv);
+  configure_logging(verbose);
   if (print_default_config) {
     std::fputs(attnlab::default_compare_toml().c_str(), stdout);
-    return 0;
+    return checked_stdout(0);
   }
-  configure_logging(verbose);
 
   try {
-    if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
-    auto environment = attnlab::cli::load_plugin_environment(plugin_files);
-    if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
-    if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);
-    if (app.got_subcommand("compare")) return attnlab::cli::run_compare(environment, compare);
-    if (app.got_subcommand("prune")) return attnlab::cli::run_prune(environment, prune);
-    if (app.got_subcommand("reproduce")) return attnlab::cli::run_reproduce(environment, reproduce);
-    if (app.got_subcommand("bayes-risk")) return attnlab::cli::run_bayes_risk(environment, bayes);
+    return checked_stdout(dispatch(app, plugin_files, check, compare, bayes, prune, reproduce, new_plugin));
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return 1;
+    return checked_stdout(1);
   }
-  return 2;
 }

@@ -10,6 +10,7 @@
 #include <attnlab/framework/learner.hpp>
 #include <attnlab/framework/pruning.hpp>
 #include <attnlab/framework/results_folder.hpp>
+#include <attnlab/framework/run_footprint.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -140,7 +141,8 @@ int run_prune(PluginEnvironment& environment, const PruneOptions& options) {
   // Checked before any work, so a refused folder costs nothing.
   std::optional<ResultsFolder> folder;
   if (!options.out.empty()) {
-    folder.emplace(options.out, options.force ? ExistingFolderPolicy::Force : ExistingFolderPolicy::Refuse);
+    folder.emplace(options.out, options.force ? ExistingFolderPolicy::Force : ExistingFolderPolicy::Refuse,
+                   /*offers_resume=*/false);
   }
 
   std::vector<LoadedCheckpoint> checkpoints;
@@ -162,6 +164,9 @@ int run_prune(PluginEnvironment& environment, const PruneOptions& options) {
 
   const std::uint32_t test_size = options.test_size > 0 ? options.test_size : first.config.test_size;
   const std::uint32_t chunk = std::min(test_size, kEvaluationChunk);
+  require_memory({{fmt::format("the test set (--test-size = {} x L = {} x D = {} numbers)", test_size, data->length(),
+                               data->dimension()),
+                   8.0 * test_size * data->length() * data->dimension()}});
   std::vector<std::unique_ptr<Learner>> learners;
   for (const auto& loaded : checkpoints) learners.push_back(rebuild_learner(environment, loaded, chunk));
 

@@ -1,8 +1,11 @@
+#include <attnlab/framework/atomic_files.hpp>
 #include <attnlab/framework/checkpoint.hpp>
 #include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/file_hash.hpp>
 
 #include <fmt/format.h>
 
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -19,22 +22,20 @@ namespace {
 constexpr std::string_view kMagic = "attnlab-checkpoint";
 constexpr std::string_view kSectionPrefix = "== ";
 
-// FNV-1a over the bit patterns of the numbers, in file order.
+// The count of the numbers, and (for format 1 files) an FNV-1a over their
+// bit patterns in file order.
 class NumberChecksum {
  public:
   void add(double value) {
-    const auto bits = std::bit_cast<std::uint64_t>(value);
-    for (int byte = 0; byte < 8; ++byte) {
-      hash_ ^= (bits >> (8 * byte)) & 0xffu;
-      hash_ *= 0x100000001b3ull;
-    }
+    const auto bits = std::bit_cast<std::array<char, 8>>(value);
+    hash_.add(std::string_view(bits.data(), bits.size()));
     ++count_;
   }
-  std::string text() const { return fmt::format("fnv1a64:{:016x}", hash_); }
+  std::string text() const { return hash_.text(); }
   std::uint64_t count() const { return count_; }
 
  private:
-  std::uint64_t hash_ = 0xcbf29ce484222325ull;
+  Fnv1a hash_;
   std::uint64_t count_ = 0;
 };
 
@@ -71,12 +72,13 @@ std::optional<T> parse_value(std::string_view text) {
 // Reads one checkpoint text; every failure names the file.
 class CheckpointParser {
  public:
-  CheckpointParser(const std::string& text, std::string source) : source_(std::move(source)) {
+  CheckpointParser(const std::string& text, std::string source) : text_(text), source_(std::move(source)) {
     // Only lines ending in '\n' are complete; anything after the last one
     // was cut off (or is junk after the end marker).
     std::size_t start = 0;
     for (auto end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
       lines_.push_back(text.substr(start, end - start));
+      line_offsets_.push_back(start);
       start = end + 1;
     }
     tail_ = text.substr(start);
@@ -148,6 +150,7 @@ class CheckpointParser {
       fail(fmt::format("format version {} is newer than this attnlab reads ({}); upgrade attnlab", *version,
                        kCheckpointFormatVersion));
     }
+    version_ = *version;
   }
 
   void read_header() {
@@ -249,8 +252,17 @@ class CheckpointParser {
     if (*count != checksum_.count()) {
       fail(fmt::format("corrupt: the end marker counts {} numbers, the file holds {}", *count, checksum_.count()));
     }
-    if (hash != checksum_.text()) {
-      fail("corrupt: the numbers' checksum is " + checksum_.text() + ", the end marker says " + hash);
+    // Format 1 summed the numbers only; from 2 on the checksum covers every
+    // byte before the end marker, header and config included.
+    std::string expected = checksum_.text();
+    if (version_ >= 2) {
+      Fnv1a content;
+      content.add(std::string_view(text_).substr(0, line_offsets_[next_ - 1]));
+      expected = content.text();
+    }
+    if (hash != expected) {
+      fail("corrupt: its checksum is " + expected + ", the end marker says " + hash +
+           " (the file was altered or damaged after attnlab wrote it)");
     }
     if (!at_end() || !tail_.empty()) fail("unexpected text after the end marker");
   }
@@ -276,8 +288,11 @@ class CheckpointParser {
     }
   }
 
+  const std::string& text_;
   std::string source_;
+  std::uint32_t version_ = 0;
   std::vector<std::string> lines_;
+  std::vector<std::size_t> line_offsets_;  // where each line starts in text_
   std::string tail_;  // after the last '\n'
   std::size_t next_ = 0;
   std::map<std::string, std::string> header_;
@@ -349,7 +364,9 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   out += std::string(kSectionPrefix) + "activation_parameters\n";
   write_numbers(out, checkpoint.activation_parameters.data(), checkpoint.activation_parameters.size(),
                 std::max<std::size_t>(checkpoint.activation_parameters.size(), 1), checksum);
-  fmt::format_to(std::back_inserter(out), "{}end {} {}\n", kSectionPrefix, checksum.count(), checksum.text());
+  Fnv1a content;
+  content.add(out);
+  fmt::format_to(std::back_inserter(out), "{}end {} {}\n", kSectionPrefix, checksum.count(), content.text());
   return out;
 }
 
@@ -362,16 +379,7 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkp
   std::error_code error;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
   if (error) throw UsageError("cannot create '" + path.parent_path().string() + "': " + error.message());
-  auto temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw UsageError("cannot write checkpoint '" + temporary.string() + "'");
-  }
-  std::filesystem::rename(temporary, path, error);
-  if (error) throw UsageError("cannot replace checkpoint '" + path.string() + "': " + error.message());
+  write_file_atomically(path, text);
 }
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {

@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -51,10 +54,35 @@ lr_scale = "none"
 test_size = 4096
 log_points = 30
 bayes_samples = 200000
+# Key and value Gram matrices are logged up to this many heads (each is
+# H x H numbers per log point and model).
+max_gram_heads = 16
 )";
 
 [[noreturn]] void bad(const std::string& key, const std::string& message) {
   throw UsageError("config key '" + key + "' " + message);
+}
+
+// "a string (\"100\")", "an integer (3)", ...: what a config key holds, for messages.
+std::string describe(const toml::node& node) {
+  std::ostringstream value;
+  switch (node.type()) {
+    case toml::node_type::string:
+      value << *node.as_string();
+      return "a string (" + value.str() + ")";
+    case toml::node_type::integer:
+      return "an integer (" + std::to_string(node.as_integer()->get()) + ")";
+    case toml::node_type::floating_point:
+      return "a number (" + fmt::format("{}", node.as_floating_point()->get()) + ")";
+    case toml::node_type::boolean:
+      return std::string("a boolean (") + (node.as_boolean()->get() ? "true" : "false") + ")";
+    case toml::node_type::array:
+      return "a list";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
+  }
 }
 
 // Shortest text that reads back as the same double.
@@ -67,7 +95,8 @@ std::string to_param_value(const toml::node& node, const std::string& key) {
   if (const auto* v = node.as_integer()) return std::to_string(v->get());
   if (const auto* v = node.as_floating_point()) return format_number(v->get());
   if (const auto* v = node.as_boolean()) return v->get() ? "true" : "false";
-  if (const auto* v = node.as_string()) return v->get();
+  // Quoted, so that a plugin asked for a number can say it got a string.
+  if (const auto* v = node.as_string()) return "\"" + v->get() + "\"";
   if (const auto* array = node.as_array()) {
     std::string text = "[";
     for (std::size_t i = 0; i < array->size(); ++i) {
@@ -78,12 +107,15 @@ std::string to_param_value(const toml::node& node, const std::string& key) {
   bad(key, "has a value type that cannot be passed to a plugin");
 }
 
-std::string to_param_text(const toml::table& table, const std::string& prefix, const std::set<std::string>& skip) {
+std::string to_param_text(const toml::table& table, const std::string& prefix, const std::set<std::string>& skip,
+                          const std::string& separator = "\n") {
   std::string text;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (skip.count(name) != 0) continue;
-    text += name + " = " + to_param_value(node, prefix + name) + "\n";
+    if (!text.empty() && separator != "\n") text += separator;
+    text += name + " = " + to_param_value(node, prefix + name);
+    if (separator == "\n") text += "\n";
   }
   return text;
 }
@@ -153,8 +185,9 @@ class Reader {
   }
 
   std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) const {
-    const auto* value = require(key).as_integer();
-    if (value == nullptr) bad(key, "must be an integer");
+    const auto& node = require(key);
+    const auto* value = node.as_integer();
+    if (value == nullptr) bad(key, "must be an integer, found " + describe(node));
     const std::int64_t v = value->get();
     if (v < min || v > max) {
       bad(key,
@@ -171,7 +204,7 @@ class Reader {
     } else if (const auto* i = node.as_integer()) {
       v = static_cast<double>(i->get());
     } else {
-      bad(key, "must be a number");
+      bad(key, "must be a number, found " + describe(node));
     }
     if (!std::isfinite(v) || v < min || v > max) {
       bad(key, "= " + format_number(v) + " is out of range [" + format_number(min) + ", " + format_number(max) + "]");
@@ -180,20 +213,24 @@ class Reader {
   }
 
   bool boolean(const std::string& key) const {
-    const auto* value = require(key).as_boolean();
-    if (value == nullptr) bad(key, "must be true or false");
+    const auto& node = require(key);
+    const auto* value = node.as_boolean();
+    if (value == nullptr) bad(key, "must be true or false, found " + describe(node));
     return value->get();
   }
 
   std::string string(const std::string& key) const {
-    const auto* value = require(key).as_string();
-    if (value == nullptr || value->get().empty()) bad(key, "must be a non-empty string");
+    const auto& node = require(key);
+    const auto* value = node.as_string();
+    if (value == nullptr) bad(key, "must be a non-empty string, found " + describe(node));
+    if (value->get().empty()) bad(key, "must be a non-empty string");
     return value->get();
   }
 
   const toml::table& table(const std::string& key) const {
     const auto* node = find(key);
-    if (node == nullptr || !node->is_table()) bad(key, "must be a table");
+    if (node == nullptr) bad(key, "is missing (a table)");
+    if (!node->is_table()) bad(key, "must be a table, found " + describe(*node));
     return *node->as_table();
   }
 
@@ -208,12 +245,12 @@ void reject_unknown_keys(const toml::table& root) {
       {"", {"seed", "activations", "activation_params", "data", "model", "train", "eval"}},
       {"model", {"heads", "bias", "init_scale"}},
       {"train", {"optimizer", "optimizer_params", "time", "batch", "threads"}},
-      {"eval", {"test_size", "log_points", "bayes_samples"}},
+      {"eval", {"test_size", "log_points", "bayes_samples", "max_gram_heads"}},
   };
   for (const auto& [section, keys] : known) {
     const toml::table* table = section.empty() ? &root : root[section].as_table();
     if (table == nullptr) {
-      if (root.contains(section)) bad(section, "must be a table");
+      if (const auto* node = root.get(section)) bad(section, "must be a table ([" + section + "]), found " + describe(*node));
       continue;
     }
     for (const auto& [key, node] : *table) {
@@ -244,11 +281,17 @@ CompareConfig build(const toml::table& root) {
     if (!seen.insert(id->get()).second) bad("activations", "lists '" + id->get() + "' twice");
     config.activations.push_back(id->get());
   }
+  if (const auto* node = root.get("activation_params"); node != nullptr && !node->is_table()) {
+    bad("activation_params", "must be a table of [activation_params.<id>] tables, found " + describe(*node));
+  }
+  if (const auto* node = root.at_path("train.optimizer_params").node(); node != nullptr && !node->is_table()) {
+    bad("train.optimizer_params", "must be a table, found " + describe(*node));
+  }
   if (const auto* params = root["activation_params"].as_table()) {
     for (const auto& [id, node] : *params) {
       const std::string name(id.str());
       if (seen.count(name) == 0) bad("activation_params." + name, "is for an activation not in 'activations'");
-      if (!node.is_table()) bad("activation_params." + name, "must be a table");
+      if (!node.is_table()) bad("activation_params." + name, "must be a table, found " + describe(node));
       config.activation_params[name] = to_param_text(*node.as_table(), "activation_params." + name + ".", {});
     }
   }
@@ -272,6 +315,10 @@ CompareConfig build(const toml::table& root) {
   config.test_size = static_cast<std::uint32_t>(r.integer("eval.test_size", 1, kMaxU32));
   config.log_points = static_cast<std::uint32_t>(r.integer("eval.log_points", 1, 100000));
   config.bayes_samples = static_cast<std::uint32_t>(r.integer("eval.bayes_samples", 0, kMaxU32));
+  // Optional: configs written before it existed mean the default.
+  if (r.find("eval.max_gram_heads") != nullptr) {
+    config.max_gram_heads = static_cast<std::uint32_t>(r.integer("eval.max_gram_heads", 0, 4096));
+  }
 
   std::ostringstream text;
   text << root << "\n";
@@ -290,12 +337,13 @@ CompareConfig parse_compare_config(const std::string& toml_text, const std::stri
   return build(parse_toml(toml_text, source_name));
 }
 
-// The default's [data] and [train.optimizer_params] hold the parameters of
-// the default's plugins; another plugin named without parameters of its own
-// would reject them, so it starts from none instead.
-void drop_default_params_of_replaced_plugins(toml::table& root, const toml::table& defaults,
-                                             const toml::table& overrides, bool file_gave_data,
-                                             bool file_gave_optimizer_params) {
+namespace {
+
+// The default's [data] holds the parameters of the default's data model;
+// another data model named without parameters of its own would reject them,
+// so it starts from none instead.
+void drop_default_data_params_of_replaced_plugin(toml::table& root, const toml::table& defaults,
+                                             const toml::table& overrides, bool file_gave_data) {
   const auto final_string = [&](const char* key) {
     if (const auto* value = overrides.at_path(key).as_string()) return value->get();
     return root.at_path(key).value_or(std::string());
@@ -304,13 +352,7 @@ void drop_default_params_of_replaced_plugins(toml::table& root, const toml::tabl
   if (!file_gave_data && data_plugin != defaults.at_path("data.plugin").value_or(std::string())) {
     root.insert_or_assign("data", toml::table{{"plugin", data_plugin}});
   }
-  const std::string optimizer = final_string("train.optimizer");
-  if (!file_gave_optimizer_params && optimizer != defaults.at_path("train.optimizer").value_or(std::string())) {
-    if (auto* train = root["train"].as_table()) train->erase("optimizer_params");
-  }
 }
-
-namespace {
 
 // Defaults, then a config text if any (as if read from a file), then overrides.
 CompareConfig compose(const std::optional<std::pair<std::string, std::string>>& text_and_source,
@@ -334,17 +376,31 @@ CompareConfig compose(const std::optional<std::pair<std::string, std::string>>& 
   }
   toml::table override_table;
   for (const auto& assignment : overrides) apply_override(override_table, assignment);
-  drop_default_params_of_replaced_plugins(root, defaults, override_table, file_gave_data, file_gave_optimizer_params);
+  drop_default_data_params_of_replaced_plugin(root, defaults, override_table, file_gave_data);
   for (const auto& assignment : overrides) apply_override(root, assignment);
-  return build(root);
+  CompareConfig config = build(root);
+  // Another optimizer keeps the default's step (eta, lr_scale), and the user
+  // hears of it: dropping it would change the step without a word.
+  if (!file_gave_optimizer_params && config.optimizer != defaults.at_path("train.optimizer").value_or(std::string())) {
+    if (const auto* params = root.at_path("train.optimizer_params").as_table(); params && !params->empty()) {
+      config.notes.push_back("train.optimizer = '" + config.optimizer + "' keeps the default's step (" +
+                             to_param_text(*params, "train.optimizer_params.", {}, ", ") +
+                             "); set train.optimizer_params.<key> to change it");
+    }
+  }
+  return config;
 }
 
 }  // namespace
 
 CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides) {
   if (!path) return compose(std::nullopt, overrides);
+  std::error_code error;
+  if (std::filesystem::is_directory(*path, error)) {
+    throw UsageError("config file '" + *path + "' is a folder, not a TOML file");
+  }
   std::ifstream file(*path);
-  if (!file) throw UsageError("cannot read config file '" + *path + "'");
+  if (!file) throw UsageError("cannot read config file '" + *path + "': " + std::strerror(errno));
   std::stringstream text;
   text << file.rdbuf();
   return compose(std::pair{text.str(), *path}, overrides);
@@ -353,6 +409,59 @@ CompareConfig load_compare_config(const std::optional<std::string>& path, const 
 CompareConfig compose_compare_config(const std::string& toml_text, const std::string& source_name,
                                      const std::vector<std::string>& overrides) {
   return compose(std::pair{toml_text, source_name}, overrides);
+}
+
+}  // namespace attnlab
+
+namespace attnlab {
+namespace {
+
+// A value as the user wrote it: shortest round-trip numbers (0.1, not
+// 0.10000000000000001), quoted strings, lists in brackets.
+std::string value_text(const toml::node& node) {
+  if (const auto* v = node.as_floating_point()) return format_number(v->get());
+  if (const auto* v = node.as_string()) return "\"" + v->get() + "\"";
+  if (const auto* array = node.as_array()) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < array->size(); ++i) text += (i == 0 ? "" : ", ") + value_text(*array->get(i));
+    return text + "]";
+  }
+  std::ostringstream text;
+  node.visit([&](const auto& value) { text << value; });
+  return text.str();
+}
+
+// Every leaf of a TOML tree as "a.b.c" -> its value's text.
+void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (const auto& [key, node] : table) {
+    const std::string path = prefix + std::string(key.str());
+    if (const auto* sub = node.as_table()) {
+      flatten(*sub, path + ".", out);
+    } else {
+      out[path] = value_text(node);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> config_differences(const std::string& before, const std::string& now) {
+  std::map<std::string, std::string> a;
+  std::map<std::string, std::string> b;
+  flatten(parse_toml(before, "saved config"), "", a);
+  flatten(parse_toml(now, "config"), "", b);
+  // The thread count changes how fast, not what is computed.
+  for (auto* side : {&a, &b}) side->erase("train.threads");
+  std::vector<std::string> differences;
+  for (const auto& [key, value] : a) {
+    const auto it = b.find(key);
+    if (it == b.end()) differences.push_back(key + " = " + value + " vs absent");
+    else if (it->second != value) differences.push_back(key + " = " + value + " vs " + it->second);
+  }
+  for (const auto& [key, value] : b) {
+    if (a.count(key) == 0) differences.push_back(key + " absent vs " + value);
+  }
+  return differences;
 }
 
 }  // namespace attnlab

@@ -1,13 +1,15 @@
 #include <attnlab/framework/comparison.hpp>
 #include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/file_hash.hpp>
+#include <attnlab/framework/run_footprint.hpp>
 #include <attnlab/framework/step_pipeline.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <istream>
-#include <ostream>
 
 namespace attnlab {
 
@@ -31,38 +33,98 @@ void stop(ModelStatus& status, std::uint64_t step, std::string reason) {
 }
 
 constexpr std::uint64_t kStateMagic = 0x61746e6c61627374ull;  // "atnlabst"
-constexpr std::uint64_t kStateVersion = 1;
+// 2: the resolved config, the train-error sums since the last log point (a
+// run may stop between log points) and a checksum of the whole file.
+constexpr std::uint64_t kStateVersion = 2;
 
-void write_u64(std::ostream& out, std::uint64_t value) {
-  out.write(reinterpret_cast<const char*>(&value), 8);
-}
-void write_doubles(std::ostream& out, const double* data, std::size_t count) {
-  write_u64(out, count);
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(double)));
-}
-void write_string(std::ostream& out, const std::string& text) {
-  write_u64(out, text.size());
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-}
-
-std::uint64_t read_u64(std::istream& in) {
-  std::uint64_t value = 0;
-  if (!in.read(reinterpret_cast<char*>(&value), 8)) throw UsageError("checkpoint is truncated");
-  return value;
-}
-void read_doubles(std::istream& in, double* data, std::size_t expected, const char* what) {
-  if (read_u64(in) != expected) throw UsageError(std::string("checkpoint does not match the config (") + what + ")");
-  if (!in.read(reinterpret_cast<char*>(data), static_cast<std::streamsize>(expected * sizeof(double)))) {
-    throw UsageError("checkpoint is truncated");
+// Binary writer of the state; the file ends with an FNV-1a of all before it.
+class StateWriter {
+ public:
+  void u64(std::uint64_t value) { bytes_.append(reinterpret_cast<const char*>(&value), 8); }
+  void doubles(const double* data, std::size_t count) {
+    u64(count);
+    bytes_.append(reinterpret_cast<const char*>(data), count * sizeof(double));
   }
-}
-std::string read_string(std::istream& in) {
-  const std::uint64_t size = read_u64(in);
-  if (size > (1u << 20)) throw UsageError("checkpoint is corrupt");
-  std::string text(size, '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(size))) throw UsageError("checkpoint is truncated");
-  return text;
-}
+  void string(const std::string& text) {
+    u64(text.size());
+    bytes_ += text;
+  }
+  std::string finish() {
+    Fnv1a hash;
+    hash.add(bytes_);
+    u64(hash.value());
+    return std::move(bytes_);
+  }
+
+ private:
+  std::string bytes_;
+};
+
+// Reads what StateWriter wrote; every failure names the file.
+class StateReader {
+ public:
+  StateReader(const std::string& bytes, std::string source) : bytes_(bytes), source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& message) const {
+    throw UsageError("checkpoint '" + source_ + "': " + message);
+  }
+
+  // Checks the magic, the version and the trailing checksum.
+  void verify() {
+    if (bytes_.size() < 16 || load_u64(0) != kStateMagic) fail("not an attnlab run state");
+    const std::uint64_t version = load_u64(8);
+    if (version != kStateVersion) {
+      fail(fmt::format("written by another attnlab version (state format {}, this attnlab reads {})", version,
+                       kStateVersion));
+    }
+    if (bytes_.size() < 24) fail("truncated");
+    Fnv1a hash;
+    hash.add(std::string_view(bytes_).substr(0, bytes_.size() - 8));
+    if (hash.value() != load_u64(bytes_.size() - 8)) {
+      fail("damaged: its checksum does not match its content (cut short or altered)");
+    }
+    end_ = bytes_.size() - 8;
+    position_ = 16;
+  }
+
+  std::uint64_t u64() {
+    if (position_ + 8 > end_) fail("truncated");
+    const std::uint64_t value = load_u64(position_);
+    position_ += 8;
+    return value;
+  }
+  void doubles(double* data, std::size_t expected, const char* what) {
+    const std::uint64_t count = u64();
+    if (count != expected) {
+      fail(fmt::format("it holds {} {}, the run has {}", count, what, expected));
+    }
+    if (position_ + expected * sizeof(double) > end_) fail("truncated");
+    std::memcpy(data, bytes_.data() + position_, expected * sizeof(double));
+    position_ += expected * sizeof(double);
+  }
+  std::string string() {
+    const std::uint64_t size = u64();
+    if (size > end_ - position_) fail("truncated");
+    std::string text = bytes_.substr(position_, size);
+    position_ += size;
+    return text;
+  }
+  void expect_end() const {
+    if (position_ != end_) fail("unexpected bytes after the run state");
+  }
+
+ private:
+  std::uint64_t load_u64(std::size_t at) const {
+    std::uint64_t value = 0;
+    std::memcpy(&value, bytes_.data() + at, 8);
+    return value;
+  }
+
+  const std::string& bytes_;
+  std::string source_;
+  std::size_t position_ = 0;
+  std::size_t end_ = 0;
+};
 
 }  // namespace
 
@@ -75,6 +137,8 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
   data_ = std::make_unique<DataModel>(data_plugin_, config.data_params);
   const std::uint32_t dimension = data_->dimension();
   const std::uint32_t length = data_->length();
+  // Before any large allocation: an impossible size fails here, by name.
+  require_memory(comparison_memory(config, dimension, length));
   schedule_ = make_schedule(config.time, config.batch, dimension, config.log_points);
   teacher_ = Teacher{data_->teacher_keys(), data_->teacher_value()};
 
@@ -165,7 +229,7 @@ LogPoint Comparison::log_point() {
     log.activation = config_.activations[i];
     if (!statuses_[i].stopped) {
       try {
-        log.evaluation = evaluate(model.learner, test_set_, teacher_, eval_chunk_);
+        log.evaluation = evaluate(model.learner, test_set_, teacher_, eval_chunk_, config_.max_gram_heads);
       } catch (const std::exception& e) {
         stop(statuses_[i], step_, std::string("failed: ") + e.what());
       }
@@ -178,8 +242,8 @@ LogPoint Comparison::log_point() {
   return point;
 }
 
-void Comparison::run(const std::function<void(const LogPoint&)>& on_log,
-                     const std::function<void(std::uint64_t)>& on_step) {
+bool Comparison::run(const std::function<void(const LogPoint&)>& on_log,
+                     const std::function<void(std::uint64_t)>& on_step, const std::function<bool()>& stop_requested) {
   StepPipelineWork work;
   work.draw = [this](std::uint64_t, std::uint32_t slot) {
     Batch& batch = batches_[slot];
@@ -189,75 +253,95 @@ void Comparison::run(const std::function<void(const LogPoint&)>& on_log,
     train_model(model, step, batches_[slot]);
   };
   work.progress = on_step;
+  work.stop_requested = stop_requested;
   // One thread gains nothing from batches drawn ahead, and uses each batch
   // while it is still in the cache with a single slot.
   const auto slots = pool_.threads() > 1 ? static_cast<std::uint32_t>(batches_.size()) : 1u;
   const auto& log_steps = schedule_.log_steps;
   while (next_log_ < log_steps.size()) {
-    // Batches are drawn only up to the log point, so the data stream's state
-    // there is exact for save_state().
-    run_step_pipeline(pool_, static_cast<std::uint32_t>(models_.size()), slots, step_, log_steps[next_log_], work);
-    step_ = std::max(step_, log_steps[next_log_]);
+    // Batches are drawn only up to the log point (or the step where a stop
+    // was asked for), so the data stream's state there is exact for
+    // save_state().
+    const std::uint64_t target = log_steps[next_log_];
+    step_ = std::max(step_, run_step_pipeline(pool_, static_cast<std::uint32_t>(models_.size()), slots, step_,
+                                              target, work));
+    if (step_ < target) return false;
     const LogPoint point = log_point();
     ++next_log_;
     on_log(point);
   }
+  return true;
 }
 
-void Comparison::save_state(std::ostream& out) const {
-  write_u64(out, kStateMagic);
-  write_u64(out, kStateVersion);
-  write_u64(out, step_);
-  write_u64(out, next_log_);
-  for (const std::uint64_t word : train_rng_.state()) write_u64(out, word);
-  write_u64(out, models_.size());
+std::string Comparison::save_state() const {
+  StateWriter out;
+  out.u64(kStateMagic);
+  out.u64(kStateVersion);
+  out.string(config_.resolved_toml);
+  out.u64(step_);
+  out.u64(next_log_);
+  for (const std::uint64_t word : train_rng_.state()) out.u64(word);
+  out.u64(models_.size());
   for (std::size_t i = 0; i < models_.size(); ++i) {
     const Model& model = *models_[i];
     const ModelStatus& status = statuses_[i];
-    write_u64(out, status.stopped ? 1 : 0);
-    write_u64(out, status.stopped_step);
-    write_string(out, status.reason);
-    write_doubles(out, &status.wall_seconds, 1);
+    out.u64(status.stopped ? 1 : 0);
+    out.u64(status.stopped_step);
+    out.string(status.reason);
+    out.doubles(&status.wall_seconds, 1);
+    out.doubles(&model.squared_error_sum, 1);
+    out.u64(model.samples);
     const RowMatrix& kv = model.learner.keys_and_values();
-    write_doubles(out, kv.data(), static_cast<std::size_t>(kv.size()));
-    write_doubles(out, model.learner.biases().data(), static_cast<std::size_t>(model.learner.biases().size()));
+    out.doubles(kv.data(), static_cast<std::size_t>(kv.size()));
+    out.doubles(model.learner.biases().data(), static_cast<std::size_t>(model.learner.biases().size()));
     const std::vector<double> activation_params = model.learner.activation_parameters();
-    write_doubles(out, activation_params.data(), activation_params.size());
+    out.doubles(activation_params.data(), activation_params.size());
     const auto state = model.optimizer.state();
-    write_doubles(out, state.data(), state.size());
+    out.doubles(state.data(), state.size());
   }
-  if (!out) throw UsageError("cannot write checkpoint");
+  return out.finish();
 }
 
-void Comparison::load_state(std::istream& in) {
-  if (read_u64(in) != kStateMagic || read_u64(in) != kStateVersion) {
-    throw UsageError("not an attnlab checkpoint of this version");
+void Comparison::load_state(const std::string& bytes, const std::string& source) {
+  StateReader in(bytes, source);
+  in.verify();
+  const std::string saved_config = in.string();
+  const auto differences = config_differences(saved_config, config_.resolved_toml);
+  if (!differences.empty()) {
+    std::string listed;
+    for (std::size_t i = 0; i < differences.size() && i < 4; ++i) listed += (i == 0 ? "" : "; ") + differences[i];
+    if (differences.size() > 4) listed += fmt::format("; and {} more", differences.size() - 4);
+    in.fail("it was written for another config (checkpoint vs now: " + listed + ")");
   }
-  step_ = read_u64(in);
-  next_log_ = read_u64(in);
-  if (step_ > schedule_.total_steps || next_log_ > schedule_.log_steps.size()) {
-    throw UsageError("checkpoint does not match the config (schedule)");
+  step_ = in.u64();
+  next_log_ = in.u64();
+  if (step_ > schedule_.total_steps || next_log_ > schedule_.log_steps.size() ||
+      (next_log_ < schedule_.log_steps.size() && step_ > schedule_.log_steps[next_log_])) {
+    in.fail("its step does not fit the config's schedule");
   }
   std::array<std::uint64_t, 4> rng_state{};
-  for (auto& word : rng_state) word = read_u64(in);
+  for (auto& word : rng_state) word = in.u64();
   train_rng_.set_state(rng_state);
-  if (read_u64(in) != models_.size()) throw UsageError("checkpoint does not match the config (number of models)");
+  if (in.u64() != models_.size()) in.fail("it holds another number of models than the config's activations");
   for (std::size_t i = 0; i < models_.size(); ++i) {
     Model& model = *models_[i];
     ModelStatus& status = statuses_[i];
-    status.stopped = read_u64(in) != 0;
-    status.stopped_step = read_u64(in);
-    status.reason = read_string(in);
-    read_doubles(in, &status.wall_seconds, 1, "wall time");
+    status.stopped = in.u64() != 0;
+    status.stopped_step = in.u64();
+    status.reason = in.string();
+    in.doubles(&status.wall_seconds, 1, "wall times");
+    in.doubles(&model.squared_error_sum, 1, "train-error sums");
+    model.samples = in.u64();
     RowMatrix& kv = model.learner.keys_and_values();
-    read_doubles(in, kv.data(), static_cast<std::size_t>(kv.size()), "keys and values");
-    read_doubles(in, model.learner.biases().data(), static_cast<std::size_t>(model.learner.biases().size()), "biases");
+    in.doubles(kv.data(), static_cast<std::size_t>(kv.size()), "key and value numbers");
+    in.doubles(model.learner.biases().data(), static_cast<std::size_t>(model.learner.biases().size()), "biases");
     std::vector<double> activation_params(model.learner.activation_parameters().size());
-    read_doubles(in, activation_params.data(), activation_params.size(), "activation parameters");
+    in.doubles(activation_params.data(), activation_params.size(), "activation parameters");
     model.learner.set_activation_parameters(activation_params);
     const auto state = model.optimizer.state();
-    read_doubles(in, state.data(), state.size(), "optimizer state");
+    in.doubles(state.data(), state.size(), "optimizer state numbers");
   }
+  in.expect_end();
 }
 
 }  // namespace attnlab

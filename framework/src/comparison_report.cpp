@@ -75,8 +75,10 @@ std::string metrics_lines(const LogPoint& point, const std::optional<BayesRiskEs
       if (bayes_risk) record["excess_risk"] = number_or_null(e.test_mse - bayes_risk->mean);
       record["key_overlaps"] = matrix_json(e.key_overlaps);
       record["value_overlaps"] = vector_json(e.value_overlaps);
-      record["key_gram"] = matrix_json(e.key_gram);
-      record["value_gram"] = matrix_json(e.value_gram);
+      if (e.key_gram.size() > 0) {
+        record["key_gram"] = matrix_json(e.key_gram);
+        record["value_gram"] = matrix_json(e.value_gram);
+      }
       record["usage"] = vector_json(e.usage);
       record["biases"] = vector_json(e.biases);
       if (!e.activation_parameters.empty()) record["activation_parameters"] = e.activation_parameters;

@@ -42,7 +42,8 @@ double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk
   return mean_squared_error(learner, test_set, chunk, {});
 }
 
-Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk) {
+Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk,
+                    std::uint32_t max_gram_heads) {
   const std::uint32_t heads = learner.shape().heads;
   const double dimension = learner.shape().dimension;
   Evaluation result;
@@ -51,8 +52,10 @@ Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& te
   result.usage /= test_set.size;
   result.key_overlaps = learner.keys() * teacher.keys.transpose() / dimension;
   result.value_overlaps = learner.values() * teacher.value / dimension;
-  result.key_gram = learner.keys() * learner.keys().transpose() / dimension;
-  result.value_gram = learner.values() * learner.values().transpose() / dimension;
+  if (heads <= max_gram_heads) {
+    result.key_gram = learner.keys() * learner.keys().transpose() / dimension;
+    result.value_gram = learner.values() * learner.values().transpose() / dimension;
+  }
   result.biases = learner.biases();
   result.activation_parameters = learner.activation().parameters();
   return result;

@@ -72,6 +72,19 @@ class PipelineState {
     announce_change(lock);
   }
 
+  // No more draws: the models finish what has been drawn (and the draw
+  // under way, if any).
+  void stop_drawing() {
+    std::unique_lock lock(mutex_);
+    last_ = std::min(last_, drawn_ + (drawing_ ? 1 : 0));
+    announce_change(lock);
+  }
+
+  std::uint64_t last() {
+    std::lock_guard lock(mutex_);
+    return last_;
+  }
+
   std::uint64_t steps_done() {
     std::lock_guard lock(mutex_);
     return slowest();
@@ -109,7 +122,7 @@ class PipelineState {
   std::mutex mutex_;
   std::condition_variable changed_;
   const std::uint32_t slots_;
-  const std::uint64_t last_;
+  std::uint64_t last_;  // lowered by stop_drawing()
   std::uint64_t drawn_;                   // batches of steps < drawn_ are in their slots
   bool drawing_ = false;                  // the producer is running
   std::vector<std::uint64_t> next_step_;  // per model: the next step to train
@@ -122,9 +135,10 @@ class PipelineState {
 
 }  // namespace
 
-void run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t slots, std::uint64_t first,
-                       std::uint64_t last, const StepPipelineWork& work) {
-  if (first >= last || models == 0) return;
+std::uint64_t run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t slots, std::uint64_t first,
+                                std::uint64_t last, const StepPipelineWork& work) {
+  if (first >= last || models == 0) return std::max(first, last);
+  if (work.stop_requested && work.stop_requested()) return first;
   const std::uint32_t ring = std::max<std::uint32_t>(slots, 1);
   PipelineState state(models, ring, first, last);
   const std::thread::id caller = std::this_thread::get_id();
@@ -146,10 +160,12 @@ void run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t s
         work.train(piece.model, piece.step, slot);
       }
       state.finish(piece);
+      if (work.stop_requested && work.stop_requested()) state.stop_drawing();
       if (on_caller && work.progress) work.progress(state.steps_done());
     }
   });
   if (const auto error = state.error()) std::rethrow_exception(error);
+  return state.last();
 }
 
 }  // namespace attnlab

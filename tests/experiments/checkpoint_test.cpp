@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -153,8 +155,8 @@ TEST_CASE("load_checkpoint names the file and what is wrong with it", "[checkpoi
   CHECK(parse_error("") == "checkpoint 'sample.ckpt': empty file, not an attnlab checkpoint");
   CHECK(parse_error("seed = 1\n[data]\n") ==
         "checkpoint 'sample.ckpt': not an attnlab checkpoint (it does not start with 'attnlab-checkpoint <version>')");
-  CHECK(parse_error(replace_once(text, "attnlab-checkpoint 1\n", "attnlab-checkpoint 2\n")) ==
-        "checkpoint 'sample.ckpt': format version 2 is newer than this attnlab reads (1); upgrade attnlab");
+  CHECK(parse_error(replace_once(text, "attnlab-checkpoint 2\n", "attnlab-checkpoint 3\n")) ==
+        "checkpoint 'sample.ckpt': format version 3 is newer than this attnlab reads (2); upgrade attnlab");
 
   const auto first_number = text.find("== keys_and_values\n") + std::string("== keys_and_values\n").size();
   const std::string with_nan = text.substr(0, first_number) + "nan" + text.substr(text.find(' ', first_number));
@@ -169,19 +171,59 @@ TEST_CASE("load_checkpoint names the file and what is wrong with it", "[checkpoi
              Catch::StartsWith("checkpoint 'sample.ckpt': keys_and_values holds 42 numbers, but its header's H = 2"));
   CHECK_THAT(parse_error(replace_once(text, "dimension = 7\n", "dimension = 4000000000\n")),
              Catch::Contains("needs 24000000000"));  // refused without allocating that much
-  CHECK(parse_error(replace_once(text, "seed = 11\n", "seed = 12\n")) ==
-        "checkpoint 'sample.ckpt': header says seed = 12, its config says seed = 11");
   CHECK(parse_error(replace_once(text, "step = 40\n", "step = 40\ncolour = red\n")) ==
         "checkpoint 'sample.ckpt': unknown header key 'colour'");
 
-  // A changed digit is caught by the checksum; an edited header is not its business.
+  // The checksum covers the whole file: a changed digit, an edited header,
+  // activation id or config line are all refused.
   std::string flipped = text;
   flipped[first_number + 3] = flipped[first_number + 3] == '1' ? '2' : '1';
-  CHECK_THAT(parse_error(flipped), Catch::StartsWith("checkpoint 'sample.ckpt': corrupt: the numbers' checksum is "));
+  const std::string corrupt = "checkpoint 'sample.ckpt': corrupt: its checksum is ";
+  CHECK_THAT(parse_error(flipped), Catch::StartsWith(corrupt) && Catch::Contains("altered or damaged"));
+  CHECK_THAT(parse_error(replace_once(text, "seed = 11\n", "seed = 12\n")), Catch::StartsWith(corrupt));
+  CHECK_THAT(parse_error(replace_once(text, "activation = softmax1\n", "activation = softmax\n")),
+             Catch::StartsWith(corrupt));
+  CHECK_THAT(parse_error(replace_once(text, "batch = 16\n", "batch = 17\n")), Catch::StartsWith(corrupt));
   CHECK(parse_error(text + "more\n") == "checkpoint 'sample.ckpt': unexpected text after the end marker");
 
   CHECK_THROWS_WITH(attnlab::load_checkpoint("/no/such/model.ckpt"),
                     "checkpoint '/no/such/model.ckpt': file does not exist");
+}
+
+// FNV-1a of the numbers' bit patterns, as format 1 wrote it (written out here
+// again, independently of the reader).
+std::string format1_checksum(const std::vector<double>& numbers) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (const double value : numbers) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &value, 8);
+    for (int byte = 0; byte < 8; ++byte) {
+      hash ^= (bits >> (8 * byte)) & 0xffu;
+      hash *= 0x100000001b3ull;
+    }
+  }
+  char text[40];
+  std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+TEST_CASE("format 1 checkpoints (checksum of the numbers only) are still read", "[checkpoint]") {
+  const std::string text = sample_text();
+  const Checkpoint checkpoint = attnlab::parse_checkpoint(text, "memory");
+  std::vector<double> numbers(checkpoint.keys_and_values.data(),
+                              checkpoint.keys_and_values.data() + checkpoint.keys_and_values.size());
+  numbers.insert(numbers.end(), checkpoint.biases.data(), checkpoint.biases.data() + checkpoint.biases.size());
+  numbers.insert(numbers.end(), checkpoint.activation_parameters.begin(), checkpoint.activation_parameters.end());
+  const auto marker = text.rfind("== end ");
+  const std::string old_format = replace_once(text.substr(0, marker), "attnlab-checkpoint 2\n", "attnlab-checkpoint 1\n") +
+                                 "== end " + std::to_string(numbers.size()) + " " + format1_checksum(numbers) + "\n";
+  CHECK(parse_error(old_format) == "(accepted)");
+  // There the header was not covered; the numbers were.
+  CHECK(parse_error(replace_once(old_format, "step = 40\n", "step = 41\n")) == "(accepted)");
+  std::string flipped = old_format;
+  const auto first_number = flipped.find("== keys_and_values\n") + std::string("== keys_and_values\n").size();
+  flipped[first_number + 3] = flipped[first_number + 3] == '1' ? '2' : '1';
+  CHECK_THAT(parse_error(flipped), Catch::StartsWith("checkpoint 'sample.ckpt': corrupt: its checksum is "));
 }
 
 TEST_CASE("restore_learner refuses a learner of another shape", "[checkpoint]") {

@@ -53,11 +53,12 @@ TEST_CASE("a [data] table in a file replaces the default's whole", "[config]") {
       write_temp("attnlab_config_data.toml",
                  "[data]\nplugin = \"single-location\"\nprior = \"discrete\"\nsupport = [[1.0], [-1.0]]\n");
   const auto config = load_compare_config(path, {"data.D=30"});
-  CHECK_THAT(config.data_params, Contains("prior = discrete") && Contains("D = 30"));
+  CHECK_THAT(config.data_params, Contains("prior = \"discrete\"") && Contains("D = 30"));
   CHECK_THAT(config.data_params, !Contains("mean") && !Contains("std"));
 }
 
-TEST_CASE("another data model or optimizer does not inherit the default's parameters", "[config]") {
+TEST_CASE("another data model does not inherit the default's parameters; another optimizer keeps the step, saying so",
+          "[config]") {
   const auto defaults = load_compare_config(std::nullopt, {});
   REQUIRE_THAT(defaults.optimizer_params, Contains("lr_scale"));
   REQUIRE_THAT(defaults.data_params, Contains("mean"));
@@ -68,7 +69,15 @@ TEST_CASE("another data model or optimizer does not inherit the default's parame
   CHECK(other.data_plugin == "multi-location");
   CHECK(other.data_params == "K = 2\n");
   CHECK(other.optimizer == "momentum");
-  CHECK(other.optimizer_params.empty());
+  // Dropping the default's step would change it without a word: it is kept,
+  // in the resolved config too, and the user is told.
+  CHECK(other.optimizer_params == defaults.optimizer_params);
+  CHECK_THAT(other.resolved_toml, Contains("[train.optimizer_params]") && Contains("eta = 0.1"));
+  REQUIRE(other.notes.size() == 1);
+  CHECK(other.notes[0] ==
+        "train.optimizer = 'momentum' keeps the default's step (eta = 0.1, lr_scale = \"none\"); set "
+        "train.optimizer_params.<key> to change it");
+  CHECK(defaults.notes.empty());
 
   // The default plugins keep the default parameters, with overrides on top.
   const auto same = load_compare_config(std::nullopt, {"train.optimizer=sgd", "train.optimizer_params.eta=0.2"});

@@ -15,7 +15,7 @@ for id in softmax softmax1 bayes-softmax; do
   check "compare writes checkpoints/$id.ckpt" test -s "$work/run/checkpoints/$id.ckpt"
 done
 check "a checkpoint starts with its magic and format version" \
-  grep -qx 'attnlab-checkpoint 1' <(head -n 1 "$work/run/checkpoints/softmax.ckpt")
+  grep -qx 'attnlab-checkpoint 2' <(head -n 1 "$work/run/checkpoints/softmax.ckpt")
 
 ckpts=("$work/run/checkpoints/softmax.ckpt" "$work/run/checkpoints/softmax1.ckpt" "$work/run/checkpoints/bayes-softmax.ckpt")
 if "$attnlab" prune "${ckpts[@]}" --random-orders 5 --out "$work/pruned" >"$work/prune.log" 2>&1; then

@@ -5,13 +5,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <cmath>
 #include <fstream>
 
 namespace attnlab::reproduce {
 
 std::vector<std::uint64_t> ExperimentContext::seeds(std::uint32_t full_default, std::uint32_t quick_default) const {
+  if (std::max(full_default, quick_default) > kMostDefaultSeeds) {
+    throw std::logic_error("an experiment's default seed count exceeds kMostDefaultSeeds");
+  }
   const std::uint32_t count = options.seeds > 0 ? options.seeds : pick(full_default, quick_default);
   std::vector<std::uint64_t> list;
   for (std::uint32_t i = 0; i < count; ++i) list.push_back(options.first_seed + i);

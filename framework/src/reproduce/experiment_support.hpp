@@ -16,12 +16,17 @@
 
 namespace attnlab::reproduce {
 
+// The most seeds any experiment uses by default (run_reproduce checks the
+// seed range against it before anything runs).
+inline constexpr std::uint32_t kMostDefaultSeeds = 5;
+
 struct ExperimentContext {
   ReproduceOptions options;
   PluginRegistry& registry;
   std::filesystem::path folder;  // this experiment's own folder
   std::function<void(const std::string&)> progress;
 
+  // At most kMostDefaultSeeds unless --seeds says otherwise.
   std::vector<std::uint64_t> seeds(std::uint32_t full_default, std::uint32_t quick_default) const;
   // quick ? quick_value : full_value
   template <class T>

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace attnlab {
 
@@ -36,6 +37,13 @@ void run_reproduce(const std::string& name, const ReproduceOptions& options, Plu
     selected = {name};
   } else {
     throw UsageError("unknown experiment '" + name + "' (known: specialization, activations, heads, pruning, all)");
+  }
+  // Checked before anything runs: no experiment uses more seeds than this.
+  constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
+  const std::uint64_t seed_count = options.seeds > 0 ? options.seeds : reproduce::kMostDefaultSeeds;
+  if (options.first_seed > kLargestSeed - (seed_count - 1)) {
+    throw UsageError(fmt::format("--first-seed {} with {} seeds goes past the largest seed, {}", options.first_seed,
+                                 seed_count, kLargestSeed));
   }
   std::string markdown =
       fmt::format("# attnlab reproduction report\n\nattnlab {}, `attnlab reproduce {}{}`{}, first seed {}.\n\n",

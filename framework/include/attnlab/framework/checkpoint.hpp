@@ -11,11 +11,13 @@
 //   == keys_and_values                    2H rows of D numbers, keys first
 //   == biases                             H numbers
 //   == activation_parameters              the activation's learnable parameters
-//   == end 253 fnv1a64:0123456789abcdef   number count and checksum of the numbers
+//   == end 253 fnv1a64:0123456789abcdef   number count, checksum of all above
 //
 // Numbers are written with 17 significant digits, so they read back
-// bit-identical. The end marker makes a cut-off file detectable; its checksum
-// covers the numbers only, so the header stays editable.
+// bit-identical. The end marker makes a cut-off file detectable, and its
+// checksum covers every byte before it, so a file edited or damaged after
+// attnlab wrote it is refused (format 1, whose checksum covered the numbers
+// only, is still read).
 #pragma once
 
 #include <attnlab/framework/compare_config.hpp>
@@ -31,7 +33,7 @@
 
 namespace attnlab {
 
-inline constexpr std::uint32_t kCheckpointFormatVersion = 1;
+inline constexpr std::uint32_t kCheckpointFormatVersion = 2;
 
 struct Checkpoint {
   std::string activation;         // activation plugin id

@@ -37,9 +37,13 @@ struct CompareConfig {
   std::uint32_t test_size = 1;
   std::uint32_t log_points = 1;
   std::uint32_t bayes_samples = 0;  // 0: do not estimate the Bayes risk
+  std::uint32_t max_gram_heads = 16;  // Gram matrices are logged only for H up to this
 
   // The resolved configuration as TOML text (written to the results folder).
   std::string resolved_toml;
+  // What composing the config decided that the user should hear about (not
+  // part of the config itself).
+  std::vector<std::string> notes;
 };
 
 // The built-in default comparison, as TOML text.
@@ -57,5 +61,14 @@ CompareConfig compose_compare_config(const std::string& toml_text, const std::st
 // A complete config from TOML text already read (e.g. a results folder's
 // config.toml), without defaults.
 CompareConfig parse_compare_config(const std::string& toml_text, const std::string& source_name);
+
+}  // namespace attnlab
+
+namespace attnlab {
+
+// The keys whose values differ between two resolved configs, as
+// "key = before vs now" ("absent" for a missing key); train.threads is not
+// compared (it does not change results).
+std::vector<std::string> config_differences(const std::string& before_toml, const std::string& now_toml);
 
 }  // namespace attnlab

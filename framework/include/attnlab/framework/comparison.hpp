@@ -20,7 +20,6 @@
 
 #include <array>
 #include <functional>
-#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,15 +67,24 @@ class Comparison {
   // Plugin files the results depend on (data model, optimizer, activations).
   std::vector<std::shared_ptr<const PluginLibrary>> plugins() const;
 
-  // Trains to the end of the schedule. `on_log` gets every log point not yet
-  // reported (including step 0 on a fresh start); `on_step` gets each
-  // finished step, for progress display.
-  void run(const std::function<void(const LogPoint&)>& on_log, const std::function<void(std::uint64_t)>& on_step = {});
+  // Trains to the end of the schedule; returns true when it got there.
+  // `on_log` gets every log point not yet reported (including step 0 on a
+  // fresh start); `on_step` gets each finished step, for progress display.
+  // Once `stop_requested` returns true, training stops at the next step
+  // every model can reach, and run() returns false: save_state() then holds
+  // that step, and a resumed run gives the same results as an uninterrupted
+  // one.
+  bool run(const std::function<void(const LogPoint&)>& on_log, const std::function<void(std::uint64_t)>& on_step = {},
+           const std::function<bool()>& stop_requested = {});
 
-  // The state after the last log point: step, data stream, every model's
-  // parameters, optimizer state and status. Binary, this build only.
-  void save_state(std::ostream& out) const;
-  void load_state(std::istream& in);
+  // The state at step(): the resolved config, step, data stream, every
+  // model's parameters, optimizer state, status and train-error sums, with a
+  // checksum of it all. Binary, this build only.
+  std::string save_state() const;
+  // Throws UsageError naming `source` when the bytes are damaged, of another
+  // format, or of another config (listing the keys that differ; the thread
+  // count may differ).
+  void load_state(const std::string& bytes, const std::string& source);
 
  private:
   struct Model;

@@ -37,8 +37,8 @@ struct Evaluation {
   double test_mse = 0.0;                      // mean (y - f)^2
   RowMatrix key_overlaps;                     // H x F: m[h,f] = k_h . k*_f / D
   Eigen::VectorXd value_overlaps;             // H: r[h] = v_h . v* / D
-  RowMatrix key_gram;                         // H x H: K K^T / D
-  RowMatrix value_gram;                       // H x H: V V^T / D
+  RowMatrix key_gram;                         // H x H: K K^T / D (empty beyond max_gram_heads)
+  RowMatrix value_gram;                       // H x H: V V^T / D (empty beyond max_gram_heads)
   Eigen::VectorXd usage;                      // H: mean total attention weight per head
   Eigen::VectorXd biases;                     // H: score biases b_h
   std::vector<double> activation_parameters;  // the activation's learnable parameters
@@ -53,6 +53,8 @@ double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk
 inline constexpr std::uint32_t kEvaluationChunk = 512;
 
 // Evaluates in chunks of at most `chunk` samples (the learner's max batch).
-Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk);
+// The Gram matrices (H x H each) are computed only for H <= max_gram_heads.
+Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& teacher, std::uint32_t chunk,
+                    std::uint32_t max_gram_heads);
 
 }  // namespace attnlab

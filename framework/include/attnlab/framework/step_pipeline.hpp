@@ -26,10 +26,16 @@ struct StepPipelineWork {
   // Called on the calling thread only, with the number of steps every model
   // has finished, now and then (for progress displays). May be empty.
   std::function<void(std::uint64_t steps_done)> progress;
+  // Asked now and then, from any thread; once it returns true, no further
+  // batch is drawn and every model finishes the steps already drawn. May be
+  // empty.
+  std::function<bool()> stop_requested;
 };
 
-// Runs steps [first, last) on `pool`'s threads. slots >= 1.
-void run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t slots, std::uint64_t first,
+// Runs steps [first, last) on `pool`'s threads. slots >= 1. Returns the
+// step every model reached: `last`, or less when stop_requested() said so
+// (the batches of steps before it, and no others, have been drawn).
+std::uint64_t run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t slots, std::uint64_t first,
                        std::uint64_t last, const StepPipelineWork& work);
 
 }  // namespace attnlab
