@@ -91,7 +91,10 @@ printf '[data]\nplugin = "single-location"\nprior = "discrete"\nsupport = [[1.0]
 expect_error 2 "weights without a positive sum" "weights.*positive" compare "$work/discrete.toml" --out "$work/x9"
 expect_error 2 "unknown data parameter" "unknown parameter 'colour'" compare --set data.colour=1 --out "$work/x10"
 expect_error 2 "unknown optimizer" "unknown optimizer plugin 'sgdd'" compare --set train.optimizer=sgdd --out "$work/x11"
-for i in 1 2 3 4 5 6 7 8 9 10 11; do
+expect_error 2 "D beyond the integer range" \
+  "invalid parameters: parameter 'D' = 9223372036854775807 is out of range for an integer \(at most 9e15 in magnitude\)$" \
+  compare --set data.D=9223372036854775807 --out "$work/x12"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
   [ -e "$work/x$i" ] && fail "failed setup left a results folder x$i behind"
 done
 

@@ -22,6 +22,9 @@ TEST_CASE("single-location rejects bad parameters by name and value", "[single-l
       {"D = 1", {"D = 1", "F + 1 = 2"}},
       {"D = 2.5", {"'D'", "2.5", "integer"}},
       {"D = 1e12", {"D = 1000000000000", "at most"}},
+      {"D = 9223372036854775807",
+       {"parameter 'D' = 9223372036854775807 is out of range for an integer (at most 9e15 in magnitude)"}},
+      {"D = \"100\"", {"parameter 'D' must be a number, got the string \"100\""}},
       {"L = 0", {"L = 0", "at least 1"}},
       {"L = -3", {"L = -3"}},
       {"F = 0", {"F = 0", "at least 1"}},
@@ -42,6 +45,8 @@ TEST_CASE("single-location rejects bad parameters by name and value", "[single-l
       {"prior = discrete\nsupport = [[1], [-1]]\nweights = [1]", {"weights has 1 entries", "2 rows"}},
       {"prior = discrete\nsupport = [[1], [-1]]\nweights = [1, -1]", {"weights[1] = -1", "at least 0"}},
       {"prior = discrete\nsupport = [[1], [-1]]\nweights = [0, 0]", {"weights", "positive sum"}},
+      {"prior = discrete\nsupport = [[1], [-1]]\nweights = [1e999, 1]",
+       {"parameter 'weights' = 1e999 is out of range for a number (largest magnitude about 1.8e308)"}},
       {"typo = 3", {"'typo'", "unknown parameter"}},
   };
   for (const Case& c : cases) {
