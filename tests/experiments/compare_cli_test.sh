@@ -104,4 +104,15 @@ if "$attnlab" bayes-risk --set data.delta=0.5 --set 'data.std=[0,0,0]' --set 'da
   pass "bayes-risk: no signal gives delta^2 + 1 - 1/L = 1.0 exactly"
 else cat "$work/bayes.log"; fail "bayes-risk: no signal gives delta^2 + 1 - 1/L"; fi
 
+# Prior weights are normalized without overflow: [1e308, 1e308] is [1, 1].
+for w in "1, 1" "1e308, 1e308" "1e-320, 1e-320"; do
+  printf '[data]\nplugin = "single-location"\nprior = "discrete"\nsupport = [[1.0], [-1.0]]\nweights = [%s]\n' "$w" \
+    >"$work/weights.toml"
+  "$attnlab" bayes-risk "$work/weights.toml" --samples 1000 >"$work/weights-$w.log" 2>&1
+done
+if grep -q "^Bayes risk = " "$work/weights-1, 1.log" && cmp -s "$work/weights-1, 1.log" "$work/weights-1e308, 1e308.log" &&
+   cmp -s "$work/weights-1, 1.log" "$work/weights-1e-320, 1e-320.log"; then
+  pass "bayes-risk: weights [1e308, 1e308] and [1e-320, 1e-320] give the risk of [1, 1]"
+else cat "$work"/weights-*.log; fail "bayes-risk: weights [1e308, 1e308] and [1e-320, 1e-320] give the risk of [1, 1]"; fi
+
 finish "compare CLI"

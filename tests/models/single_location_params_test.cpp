@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -76,4 +77,48 @@ TEST_CASE("single-location accepts zero-weight support points and unnormalized w
   const MeanEstimate e = estimate_mean(sums);
   INFO(e.mean << " +- " << e.standard_error);
   CHECK(std::abs(e.mean - 2.5) < 5.0 * e.standard_error);
+}
+
+namespace {
+
+// Tokens, labels, Bayes predictions and risk samples of one batch drawn with
+// `seed`, concatenated: equal for models with the same prior.
+std::vector<double> outputs(DataModel& model, std::uint64_t seed) {
+  const std::uint32_t batch = 64;
+  std::vector<double> tokens(std::size_t{batch} * model.length() * model.dimension()), labels(batch), prediction(batch),
+      risk(batch);
+  Rng rng(seed);
+  model.sample(rng, batch, tokens, labels);
+  model.bayes_prediction(batch, tokens, prediction);
+  model.bayes_risk_samples(rng, risk);
+  std::vector<double> all = tokens;
+  for (const auto* part : {&labels, &prediction, &risk}) all.insert(all.end(), part->begin(), part->end());
+  return all;
+}
+
+DataModel two_points(const std::string& weights) {
+  return single_location("D = 4\nL = 3\nprior = discrete\nsupport = [[1.5], [-0.5]]\nweights = " + weights);
+}
+
+}  // namespace
+
+TEST_CASE("single-location weights near the largest double or subnormal normalize like their ratios",
+          "[single-location][params]") {
+  DataModel even = two_points("[1, 1]");
+  const std::vector<double> expected = outputs(even, 5);
+  DataModel huge = two_points("[1e308, 1e308]");
+  CHECK(outputs(huge, 5) == expected);
+  DataModel tiny = two_points("[1e-320, 1e-320]");
+  CHECK(outputs(tiny, 5) == expected);
+
+  // A subnormal weight beside 1 is a valid, negligible weight: the point is
+  // kept, yet the data are those of the second point alone.
+  DataModel lopsided = two_points("[1e-320, 1]");
+  DataModel second = two_points("[0, 1]");
+  const std::vector<double> lopsided_outputs = outputs(lopsided, 6);
+  const std::vector<double> second_outputs = outputs(second, 6);
+  REQUIRE(lopsided_outputs.size() == second_outputs.size());
+  for (std::size_t i = 0; i < second_outputs.size(); ++i) {
+    CHECK(lopsided_outputs[i] == Approx(second_outputs[i]).margin(1e-12));
+  }
 }
