@@ -174,6 +174,27 @@ TEST_CASE("discovery: built-ins, search path entries (folders or files), explici
   CHECK_THAT(rejections[1].message, Contains("ATTNLAB_PLUGIN_PATH entry '/no/such/plugin/folder' does not exist"));
 }
 
+TEST_CASE("discovery: symbolic links that lead nowhere are named as such", "[discovery]") {
+  TempDir dir;
+  std::filesystem::create_symlink("loop.so", dir.path() / "loop.so");
+  std::filesystem::create_symlink("missing.so", dir.path() / "dangling.so");
+  const auto loop_entry = dir.path() / "entry-loop";
+  std::filesystem::create_symlink("entry-loop", loop_entry);
+  attnlab::DiscoveryOptions options;
+  options.search_path = {dir.path(), loop_entry};
+  PluginRegistry registry;
+  const auto rejections = attnlab::discover_plugins(registry, options);
+
+  // The folder's files in name order (dangling.so, loop.so), then the entry.
+  REQUIRE(rejections.size() == 3);
+  CHECK(rejections[0].message ==
+        "cannot load plugin '" + (dir.path() / "dangling.so").string() + "': dangling symbolic link to 'missing.so'");
+  CHECK(rejections[1].message == "cannot load plugin '" + (dir.path() / "loop.so").string() +
+                                     "': symbolic link loop (Too many levels of symbolic links)");
+  CHECK(rejections[2].message == "ATTNLAB_PLUGIN_PATH entry '" + loop_entry.string() +
+                                     "': symbolic link loop (Too many levels of symbolic links)");
+}
+
 TEST_CASE("discovery: a missing built-in folder is reported, a bad explicit file throws", "[discovery]") {
   attnlab::DiscoveryOptions options;
   options.builtin_directory = attnlab::test::bad_fixture_dir() / "no-builtins-here";
