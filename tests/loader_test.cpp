@@ -163,8 +163,9 @@ TEST_CASE("an optimizer constraint outside the enum is refused", "[loader]") {
 }
 
 TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper catch them", "[loader][fixture]") {
-  for (const char* name : {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-nan-forward",
-                           "fixture-wrong-backward", "fixture-unnormalized", "fixture-overrun"}) {
+  for (const char* name :
+       {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-throwing-constructor", "fixture-nan-forward",
+        "fixture-wrong-backward", "fixture-unnormalized", "fixture-overrun"}) {
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Activation);
   }
