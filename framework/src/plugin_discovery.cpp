@@ -59,6 +59,8 @@ std::vector<PluginRejection> discover_plugins(PluginRegistry& registry, const Di
     } else if (std::filesystem::exists(entry, error)) {
       try {
         registry.add_file(entry);
+      } catch (const DuplicatePluginIdError& e) {
+        rejections.push_back({entry, e.what(), true});
       } catch (const PluginLoadError& e) {
         rejections.push_back({entry, e.what()});
       }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of `attnlab compare` and `attnlab bayes-risk` through the
 # CLI: reproducibility, resume after a kill, and one-line errors for bad input.
-# Usage: compare_cli_test.sh /path/to/attnlab
+# Usage: compare_cli_test.sh /path/to/attnlab /path/to/fixture-plugins (holding good/ and bad/)
 attnlab="$1"
+fixtures="$2"
 source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 # A small comparison that still logs many points.
@@ -97,6 +98,18 @@ expect_error 2 "D beyond the integer range" \
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
   [ -e "$work/x$i" ] && fail "failed setup left a results folder x$i behind"
 done
+
+# --- plugin search path ------------------------------------------------------
+# A broken file on ATTNLAB_PLUGIN_PATH is a warning; a second file with an id
+# already loaded is an error naming both files, as for every command.
+if ATTNLAB_PLUGIN_PATH="$fixtures/bad" run --out "$work/warned" &&
+   grep -q "^warning: cannot load plugin '.*/bad/fixture-abi-major.so': " "$work/last.log"; then
+  pass "a broken plugin file on the search path is a warning"
+else cat "$work/last.log"; fail "a broken plugin file on the search path is a warning"; fi
+ATTNLAB_PLUGIN_PATH="$fixtures/good:$fixtures/bad" expect_error 1 "a duplicate id on the search path is an error" \
+  "^error: cannot load plugin '/.*/bad/fixture-duplicate-id[.]so': duplicate id 'fixture-good', already provided by '/.*/good/fixture-good[.]so'$" \
+  compare "${small[@]}" --out "$work/x13"
+[ -e "$work/x13" ] && fail "a duplicate id left a results folder behind"
 
 # --- bayes-risk --------------------------------------------------------------
 if "$attnlab" bayes-risk --set data.delta=0.5 --set 'data.std=[0,0,0]' --set 'data.mean=[0,0,0]' --set data.L=4 \
