@@ -43,6 +43,15 @@ TEST_CASE("bad parameter text is refused naming the plugin, the key and the acce
              Contains("plugin 'fixture-good'") && Contains("parameter 'beta' must be a finite number, got 'hot'"));
 }
 
+TEST_CASE("a constructor that throws is a failure to start; its ParamError is a bad parameter",
+          "[activation][fixture]") {
+  const auto plugin = PluginLibrary::load(bad_fixture("fixture-throwing-constructor"));
+  CHECK(thrown_message<PluginError>([&] { Activation{plugin}; }) ==
+        plugin->label() + " failed to start: fixture-throwing-constructor refuses to start (deliberate test failure)");
+  CHECK(thrown_message<PluginError>([&] { Activation(plugin, "beta = hot"); }) ==
+        plugin->label() + ": invalid parameters: parameter 'beta' must be a finite number, got 'hot'");
+}
+
 TEST_CASE("buffers that do not fit the shape are refused before the plugin runs", "[activation]") {
   Activation activation(attnlab::test::builtin_plugin("softmax"));
   Buffer weights(6);

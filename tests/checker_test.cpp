@@ -146,3 +146,12 @@ TEST_CASE("parameters the plugin refuses fail the create check, and nothing else
   CHECK_FALSE(results[0].passed);
   CHECK_THAT(results[0].detail, Contains("unknown parameter 'gamma' (accepted: beta)"));
 }
+
+TEST_CASE("a constructor that throws fails the create check as a failure to start", "[checker][fixture]") {
+  const auto plugin = PluginLibrary::load(bad_fixture("fixture-throwing-constructor"));
+  const auto results = check(plugin);
+  REQUIRE(names(results) == std::vector<std::string>{"create"});
+  CHECK_FALSE(results[0].passed);
+  CHECK(results[0].detail ==
+        plugin->label() + " failed to start: fixture-throwing-constructor refuses to start (deliberate test failure)");
+}

@@ -63,6 +63,29 @@ TEST_CASE("a missing file is refused", "[loader]") {
   CHECK(load_error(path) == std::string("cannot load plugin '") + path.string() + "': file does not exist");
 }
 
+TEST_CASE("a symbolic link loop is refused as a loop, not as a missing file", "[loader]") {
+  attnlab::test::TempDir dir;
+  const auto self = dir.path() / "loop.so";
+  std::filesystem::create_symlink("loop.so", self);
+  const auto ping = dir.path() / "ping.so";
+  std::filesystem::create_symlink("pong.so", ping);
+  std::filesystem::create_symlink("ping.so", dir.path() / "pong.so");
+  const std::string loop = "symbolic link loop (Too many levels of symbolic links)";
+  CHECK(load_error(self) == "cannot load plugin '" + self.string() + "': " + loop);
+  CHECK(load_error(ping) == "cannot load plugin '" + ping.string() + "': " + loop);
+}
+
+TEST_CASE("a dangling symbolic link is refused naming its target", "[loader]") {
+  attnlab::test::TempDir dir;
+  const auto link = dir.path() / "dangling.so";
+  std::filesystem::create_symlink("missing.so", link);
+  CHECK(load_error(link) == "cannot load plugin '" + link.string() + "': dangling symbolic link to 'missing.so'");
+  // A link that works loads the plugin it points at.
+  const auto good = dir.path() / "good.so";
+  std::filesystem::create_symlink(good_fixture("fixture-good"), good);
+  CHECK(PluginLibrary::load(good)->id() == "fixture-good");
+}
+
 TEST_CASE("a text file named .so is refused", "[loader]") {
   attnlab::test::TempDir dir;
   const auto path = dir.path() / "notes.so";
@@ -140,8 +163,9 @@ TEST_CASE("an optimizer constraint outside the enum is refused", "[loader]") {
 }
 
 TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper catch them", "[loader][fixture]") {
-  for (const char* name : {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-nan-forward",
-                           "fixture-wrong-backward", "fixture-unnormalized", "fixture-overrun"}) {
+  for (const char* name :
+       {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-throwing-constructor", "fixture-nan-forward",
+        "fixture-wrong-backward", "fixture-unnormalized", "fixture-overrun"}) {
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Activation);
   }

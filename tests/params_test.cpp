@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,33 @@ TEST_CASE("integers must be whole numbers", "[params]") {
   CHECK(params.integer("n") == 12);
   CHECK(params.integer("big") == 1000);
   CHECK_THROWS_MATCHES(params.integer("half"), ParamError, Message("parameter 'half' must be an integer, got 3.5"));
+}
+
+TEST_CASE("integers beyond 9e15 in magnitude are out of range, not fractional", "[params]") {
+  const Params params = Params::parse("edge = 9e15\nmax = 9223372036854775807\nlow = -9000000000000001\nhuge = 1e300");
+  CHECK(params.integer("edge") == 9'000'000'000'000'000);
+  CHECK_THROWS_MATCHES(
+      params.integer("max"), ParamError,
+      Message("parameter 'max' = 9223372036854775807 is out of range for an integer (at most 9e15 in magnitude)"));
+  CHECK_THROWS_MATCHES(
+      params.integer("low"), ParamError,
+      Message("parameter 'low' = -9000000000000001 is out of range for an integer (at most 9e15 in magnitude)"));
+  CHECK_THROWS_MATCHES(params.integer("huge"), ParamError,
+                       Message("parameter 'huge' = 1e300 is out of range for an integer (at most 9e15 in magnitude)"));
+}
+
+TEST_CASE("a quoted value is a string, not a number", "[params]") {
+  const Params params = Params::parse("D = \"100\"\nlr = \"0.5\"\nv = [1, \"2\"]\nw = \"[1, 2]\"\nm = [[1], [\"x\"]]");
+  CHECK_THROWS_MATCHES(params.integer("D"), ParamError,
+                       Message("parameter 'D' must be a number, got the string \"100\""));
+  CHECK_THROWS_MATCHES(params.number("lr"), ParamError,
+                       Message("parameter 'lr' must be a number, got the string \"0.5\""));
+  CHECK_THROWS_MATCHES(params.numbers("v"), ParamError,
+                       Message("parameter 'v' must be a number, got the string \"2\""));
+  CHECK_THROWS_MATCHES(params.numbers("w"), ParamError,
+                       Message("parameter 'w' must be a list like [1, 2], got the string \"[1, 2]\""));
+  CHECK_THROWS_MATCHES(params.rows("m"), ParamError, Message("parameter 'm' must be a number, got the string \"x\""));
+  CHECK(params.text("D") == "100");
 }
 
 TEST_CASE("text values, quoted or not", "[params]") {
@@ -82,20 +111,33 @@ TEST_CASE("keys no accessor asked about are unknown, and the accepted ones are l
 }
 
 TEST_CASE("values that are not finite numbers are refused with the offending text", "[params]") {
-  const Params params =
-      Params::parse("word = abc\ntrailing = 1.5x\nhuge = 1e999\nnan = nan\ninf = inf\nempty =\nlist = [1, x]");
+  const Params params = Params::parse("word = abc\ntrailing = 1.5x\nnan = nan\ninf = inf\nempty =\nlist = [1, x]");
   CHECK_THROWS_MATCHES(params.number("word"), ParamError,
                        Message("parameter 'word' must be a finite number, got 'abc'"));
   CHECK_THROWS_MATCHES(params.number("trailing"), ParamError,
                        Message("parameter 'trailing' must be a finite number, got '1.5x'"));
-  CHECK_THROWS_MATCHES(params.number("huge"), ParamError,
-                       Message("parameter 'huge' must be a finite number, got '1e999'"));
   CHECK_THROWS_MATCHES(params.number("nan"), ParamError, Message("parameter 'nan' must be a finite number, got 'nan'"));
   CHECK_THROWS_MATCHES(params.number("inf"), ParamError, Message("parameter 'inf' must be a finite number, got 'inf'"));
   CHECK_THROWS_MATCHES(params.number("empty"), ParamError,
                        Message("parameter 'empty' must be a finite number, got ''"));
   CHECK_THROWS_MATCHES(params.numbers("list"), ParamError,
                        Message("parameter 'list' must be a finite number, got 'x'"));
+}
+
+TEST_CASE("numbers that overflow a double are out of range; subnormal ones are accepted", "[params]") {
+  const Params params = Params::parse("huge = 1e999\nlow = -2e308\ntiny = 1e-320\ngone = 1e-400\nv = [1, 1e999]");
+  CHECK_THROWS_MATCHES(
+      params.number("huge"), ParamError,
+      Message("parameter 'huge' = 1e999 is out of range for a number (largest magnitude about 1.8e308)"));
+  CHECK_THROWS_MATCHES(
+      params.number("low"), ParamError,
+      Message("parameter 'low' = -2e308 is out of range for a number (largest magnitude about 1.8e308)"));
+  CHECK_THROWS_MATCHES(params.numbers("v"), ParamError,
+                       Message("parameter 'v' = 1e999 is out of range for a number (largest magnitude about 1.8e308)"));
+  const double tiny = params.number("tiny");
+  CHECK(std::fpclassify(tiny) == FP_SUBNORMAL);
+  CHECK(tiny == std::strtod("1e-320", nullptr));
+  CHECK(params.number("gone") == 0.0);  // below the smallest subnormal: rounds to 0
 }
 
 TEST_CASE("malformed lists are refused", "[params]") {

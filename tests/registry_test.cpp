@@ -56,6 +56,7 @@ TEST_CASE("a folder scan keeps the good plugins and reports each bad file once",
   std::vector<std::string> rejected;
   for (const auto& rejection : rejections) {
     CHECK_THAT(rejection.message, Contains(rejection.path.filename().string()));
+    CHECK_FALSE(rejection.duplicate_id);
     rejected.push_back(rejection.path.stem().string());
   }
   std::vector<std::string> expected = bad;
@@ -75,7 +76,7 @@ TEST_CASE("a duplicate id is refused naming both files", "[registry][fixture]") 
   PluginRegistry registry;
   registry.add_file(good_fixture("fixture-good"));
   const std::string message =
-      thrown_message<PluginLoadError>([&] { registry.add_file(bad_fixture("fixture-duplicate-id")); });
+      thrown_message<attnlab::DuplicatePluginIdError>([&] { registry.add_file(bad_fixture("fixture-duplicate-id")); });
   CHECK_THAT(message, Contains("fixture-duplicate-id.so") && Contains("duplicate id 'fixture-good'") &&
                           Contains("already provided by") && Contains("good/fixture-good.so"));
   CHECK(registry.plugins().size() == 1);
@@ -89,7 +90,11 @@ TEST_CASE("a duplicate id within one folder: the first file in name order wins",
   PluginRegistry registry;
   const auto rejections = registry.add_directory(dir.path());
   REQUIRE(rejections.size() == 1);
-  CHECK_THAT(rejections[0].message, Contains("z-duplicate.so") && Contains("fixture-good.so"));
+  const auto folder = std::filesystem::canonical(dir.path());
+  CHECK(rejections[0].message == "cannot load plugin '" + (folder / "z-duplicate.so").string() +
+                                     "': duplicate id 'fixture-good', already provided by '" +
+                                     (folder / "fixture-good.so").string() + "'");
+  CHECK(rejections[0].duplicate_id);
   CHECK(registry.find("fixture-good")->path().filename() == "fixture-good.so");
 }
 
@@ -171,7 +176,40 @@ TEST_CASE("discovery: built-ins, search path entries (folders or files), explici
   }
   REQUIRE(rejections.size() == 2);
   CHECK_THAT(rejections[0].message, Contains("fixture-abi-major.so") && Contains("incompatible"));
+  CHECK_FALSE(rejections[0].duplicate_id);
   CHECK_THAT(rejections[1].message, Contains("ATTNLAB_PLUGIN_PATH entry '/no/such/plugin/folder' does not exist"));
+}
+
+TEST_CASE("discovery: a search path file whose id is taken is a duplicate_id rejection", "[discovery]") {
+  attnlab::DiscoveryOptions options;
+  options.search_path = {good_fixture("fixture-good"), bad_fixture("fixture-duplicate-id")};
+  PluginRegistry registry;
+  const auto rejections = attnlab::discover_plugins(registry, options);
+  REQUIRE(rejections.size() == 1);
+  CHECK(rejections[0].duplicate_id);
+  CHECK_THAT(rejections[0].message, Contains("fixture-duplicate-id.so': duplicate id 'fixture-good'") &&
+                                        Contains("already provided by") && Contains("good/fixture-good.so"));
+}
+
+TEST_CASE("discovery: symbolic links that lead nowhere are named as such", "[discovery]") {
+  TempDir dir;
+  std::filesystem::create_symlink("loop.so", dir.path() / "loop.so");
+  std::filesystem::create_symlink("missing.so", dir.path() / "dangling.so");
+  const auto loop_entry = dir.path() / "entry-loop";
+  std::filesystem::create_symlink("entry-loop", loop_entry);
+  attnlab::DiscoveryOptions options;
+  options.search_path = {dir.path(), loop_entry};
+  PluginRegistry registry;
+  const auto rejections = attnlab::discover_plugins(registry, options);
+
+  // The folder's files in name order (dangling.so, loop.so), then the entry.
+  REQUIRE(rejections.size() == 3);
+  CHECK(rejections[0].message ==
+        "cannot load plugin '" + (dir.path() / "dangling.so").string() + "': dangling symbolic link to 'missing.so'");
+  CHECK(rejections[1].message == "cannot load plugin '" + (dir.path() / "loop.so").string() +
+                                     "': symbolic link loop (Too many levels of symbolic links)");
+  CHECK(rejections[2].message == "ATTNLAB_PLUGIN_PATH entry '" + loop_entry.string() +
+                                     "': symbolic link loop (Too many levels of symbolic links)");
 }
 
 TEST_CASE("discovery: a missing built-in folder is reported, a bad explicit file throws", "[discovery]") {

@@ -18,7 +18,8 @@ struct PluginEnvironment {
   std::vector<PluginRejection> rejections;
 };
 
-// Throws PluginLoadError when an explicitly named file cannot be loaded.
+// Throws PluginLoadError when an explicitly named file cannot be loaded, and
+// DuplicatePluginIdError when two files found provide the same id.
 PluginEnvironment load_plugin_environment(const std::vector<std::string>& explicit_files);
 
 int run_plugins(const PluginEnvironment& environment);

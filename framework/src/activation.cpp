@@ -1,6 +1,8 @@
 #include <attnlab/framework/activation.hpp>
 #include <attnlab/framework/errors.hpp>
 
+#include "create_failure.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -23,9 +25,10 @@ Activation::Activation(std::shared_ptr<const PluginLibrary> plugin, const std::s
   if (plugin_->kind() != PluginKind::Activation) {
     throw UsageError(plugin_->label() + " is " + with_article(plugin_->kind()) + ", not an activation");
   }
-  if (table().create(params.c_str(), &instance_, {error_.data(), error_.size()}) != ATTNLAB_OK) {
+  if (const attnlab_status status = table().create(params.c_str(), &instance_, {error_.data(), error_.size()});
+      status != ATTNLAB_OK) {
     instance_ = nullptr;
-    throw PluginError(plugin_->label() + ": invalid parameters: " + plugin_message(error_));
+    throw PluginError(create_failure(*plugin_, status, plugin_message(error_)));
   }
   if (instance_ == nullptr) throw PluginError(plugin_->label() + ": create returned no instance");
 }

@@ -7,6 +7,8 @@
 #include <attnlab/framework/check_result.hpp>
 #include <attnlab/framework/plugin_library.hpp>
 
+#include "create_failure.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -106,9 +108,9 @@ class RawInstance {
  public:
   RawInstance(const PluginLibrary& plugin, const std::string& params)
       : plugin_(plugin), table_(plugin.table<Table>()), error_(kErrorCapacity, '\0') {
-    if (table_.create(params.c_str(), &instance_, error()) != ATTNLAB_OK) {
+    if (const attnlab_status status = table_.create(params.c_str(), &instance_, error()); status != ATTNLAB_OK) {
       instance_ = nullptr;
-      throw CheckFailure(plugin_.label() + ": invalid parameters: " + plugin_message(error_));
+      throw CheckFailure(create_failure(plugin_, status, plugin_message(error_)));
     }
     if (instance_ == nullptr) throw CheckFailure(plugin_.label() + ": create returned no instance");
   }

@@ -1,6 +1,8 @@
 #include <attnlab/framework/data_model.hpp>
 #include <attnlab/framework/errors.hpp>
 
+#include "create_failure.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -33,9 +35,9 @@ DataModel::DataModel(std::shared_ptr<const PluginLibrary> plugin, const std::str
     throw UsageError(plugin_->label() + ": expected a data model, but the plugin's kind is " +
                      std::string(to_string(plugin_->kind())));
   }
-  if (table().create(params.c_str(), &instance_, error_buffer()) != ATTNLAB_OK) {
+  if (const attnlab_status status = table().create(params.c_str(), &instance_, error_buffer()); status != ATTNLAB_OK) {
     instance_ = nullptr;
-    throw PluginError(plugin_->label() + ": invalid parameters: " + plugin_message(error_));
+    throw PluginError(create_failure(*plugin_, status, plugin_message(error_)));
   }
   if (instance_ == nullptr) throw PluginError(plugin_->label() + ": create returned no instance");
   // From here on the destructor will not run if we throw, so own the instance first.

@@ -1,6 +1,8 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/optimizer.hpp>
 
+#include "create_failure.hpp"
+
 #include <limits>
 #include <string>
 
@@ -27,9 +29,9 @@ Optimizer::Optimizer(std::shared_ptr<const PluginLibrary> plugin, const std::str
     throw UsageError(plugin_->label() + ": expected an optimizer, but the plugin's kind is " +
                      std::string(to_string(plugin_->kind())));
   }
-  if (table().create(params.c_str(), &instance_, error_buffer()) != ATTNLAB_OK) {
+  if (const attnlab_status status = table().create(params.c_str(), &instance_, error_buffer()); status != ATTNLAB_OK) {
     instance_ = nullptr;
-    throw PluginError(plugin_->label() + ": invalid parameters: " + plugin_message(error_));
+    throw PluginError(create_failure(*plugin_, status, plugin_message(error_)));
   }
   if (instance_ == nullptr) throw PluginError(plugin_->label() + ": create returned no instance");
 }

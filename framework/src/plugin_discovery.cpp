@@ -1,6 +1,8 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/plugin_discovery.hpp>
 
+#include "broken_link.hpp"
+
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include <cstdlib>
@@ -57,9 +59,13 @@ std::vector<PluginRejection> discover_plugins(PluginRegistry& registry, const Di
     } else if (std::filesystem::exists(entry, error)) {
       try {
         registry.add_file(entry);
+      } catch (const DuplicatePluginIdError& e) {
+        rejections.push_back({entry, e.what(), true});
       } catch (const PluginLoadError& e) {
         rejections.push_back({entry, e.what()});
       }
+    } else if (const std::string link = broken_link_reason(entry); !link.empty()) {
+      rejections.push_back({entry, "ATTNLAB_PLUGIN_PATH entry '" + entry.string() + "': " + link});
     } else {
       rejections.push_back({entry, "ATTNLAB_PLUGIN_PATH entry '" + entry.string() + "' does not exist"});
     }

@@ -2,6 +2,8 @@
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/plugin_library.hpp>
 
+#include "broken_link.hpp"
+
 #include <dlfcn.h>
 
 #include <system_error>
@@ -64,7 +66,10 @@ PluginLibrary::PluginLibrary(std::filesystem::path path, boost::dll::shared_libr
 
 std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::path& requested) {
   std::error_code error;
-  if (!std::filesystem::exists(requested, error)) reject(requested, "file does not exist");
+  if (!std::filesystem::exists(requested, error)) {
+    const std::string link = broken_link_reason(requested);
+    reject(requested, link.empty() ? "file does not exist" : link);
+  }
   const std::filesystem::path path = std::filesystem::canonical(requested, error);
   if (error) reject(requested, "cannot resolve path (" + error.message() + ")");
   if (!std::filesystem::is_regular_file(path, error)) reject(path, "not a regular file");

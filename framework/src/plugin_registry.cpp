@@ -23,8 +23,8 @@ std::shared_ptr<const PluginLibrary> PluginRegistry::add_file(const std::filesys
   }
   auto plugin = PluginLibrary::load(path);
   if (const auto existing = by_id_.find(plugin->id()); existing != by_id_.end()) {
-    throw PluginLoadError("cannot load plugin '" + plugin->path().string() + "': duplicate id '" + plugin->id() +
-                          "', already provided by '" + existing->second->path().string() + "'");
+    throw DuplicatePluginIdError("cannot load plugin '" + plugin->path().string() + "': duplicate id '" + plugin->id() +
+                                 "', already provided by '" + existing->second->path().string() + "'");
   }
   by_id_.emplace(plugin->id(), plugin);
   plugins_.push_back(plugin);
@@ -46,6 +46,8 @@ std::vector<PluginRejection> PluginRegistry::add_directory(const std::filesystem
   for (const auto& file : files) {
     try {
       add_file(file);
+    } catch (const DuplicatePluginIdError& e) {
+      rejections.push_back({file, e.what(), true});
     } catch (const PluginLoadError& e) {
       rejections.push_back({file, e.what()});
     }

@@ -262,14 +262,21 @@ class SingleLocation {
         check_magnitude("support[" + std::to_string(j) + "][" + std::to_string(i) + "]", support[j][i]);
       }
     }
-    double total = 0.0;
+    double largest = 0.0;
     for (std::size_t j = 0; j < points; ++j) {
       if (weights[j] < 0) {
         throw ParamError("weights[" + std::to_string(j) + "] = " + show(weights[j]) + " must be at least 0");
       }
-      total += weights[j];
+      largest = std::max(largest, weights[j]);
     }
-    if (!(total > 0)) throw ParamError("weights must have a positive sum (got " + show(total) + ")");
+    if (!(largest > 0)) throw ParamError("weights must have a positive sum (got 0)");
+    // Scaled by the largest weight first, the sum lies in [1, J]: weights near
+    // the largest double cannot overflow it.
+    double total = 0.0;
+    for (double& weight : weights) {
+      weight /= largest;
+      total += weight;
+    }
 
     // Points of weight zero can never be drawn and add nothing to the posterior.
     const auto f = static_cast<Eigen::Index>(features);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of `attnlab compare` and `attnlab bayes-risk` through the
 # CLI: reproducibility, resume after a kill, and one-line errors for bad input.
-# Usage: compare_cli_test.sh /path/to/attnlab
+# Usage: compare_cli_test.sh /path/to/attnlab /path/to/fixture-plugins (holding good/ and bad/)
 attnlab="$1"
+fixtures="$2"
 source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 # A small comparison that still logs many points.
@@ -91,14 +92,40 @@ printf '[data]\nplugin = "single-location"\nprior = "discrete"\nsupport = [[1.0]
 expect_error 2 "weights without a positive sum" "weights.*positive" compare "$work/discrete.toml" --out "$work/x9"
 expect_error 2 "unknown data parameter" "unknown parameter 'colour'" compare --set data.colour=1 --out "$work/x10"
 expect_error 2 "unknown optimizer" "unknown optimizer plugin 'sgdd'" compare --set train.optimizer=sgdd --out "$work/x11"
-for i in 1 2 3 4 5 6 7 8 9 10 11; do
+expect_error 2 "D beyond the integer range" \
+  "invalid parameters: parameter 'D' = 9223372036854775807 is out of range for an integer \(at most 9e15 in magnitude\)$" \
+  compare --set data.D=9223372036854775807 --out "$work/x12"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
   [ -e "$work/x$i" ] && fail "failed setup left a results folder x$i behind"
 done
+
+# --- plugin search path ------------------------------------------------------
+# A broken file on ATTNLAB_PLUGIN_PATH is a warning; a second file with an id
+# already loaded is an error naming both files, as for every command.
+if ATTNLAB_PLUGIN_PATH="$fixtures/bad" run --out "$work/warned" &&
+   grep -q "^warning: cannot load plugin '.*/bad/fixture-abi-major.so': " "$work/last.log"; then
+  pass "a broken plugin file on the search path is a warning"
+else cat "$work/last.log"; fail "a broken plugin file on the search path is a warning"; fi
+ATTNLAB_PLUGIN_PATH="$fixtures/good:$fixtures/bad" expect_error 1 "a duplicate id on the search path is an error" \
+  "^error: cannot load plugin '/.*/bad/fixture-duplicate-id[.]so': duplicate id 'fixture-good', already provided by '/.*/good/fixture-good[.]so'$" \
+  compare "${small[@]}" --out "$work/x13"
+[ -e "$work/x13" ] && fail "a duplicate id left a results folder behind"
 
 # --- bayes-risk --------------------------------------------------------------
 if "$attnlab" bayes-risk --set data.delta=0.5 --set 'data.std=[0,0,0]' --set 'data.mean=[0,0,0]' --set data.L=4 \
   --samples 1000 >"$work/bayes.log" 2>&1 && grep -q "Bayes risk = 1 +- 0 " "$work/bayes.log"; then
   pass "bayes-risk: no signal gives delta^2 + 1 - 1/L = 1.0 exactly"
 else cat "$work/bayes.log"; fail "bayes-risk: no signal gives delta^2 + 1 - 1/L"; fi
+
+# Prior weights are normalized without overflow: [1e308, 1e308] is [1, 1].
+for w in "1, 1" "1e308, 1e308" "1e-320, 1e-320"; do
+  printf '[data]\nplugin = "single-location"\nprior = "discrete"\nsupport = [[1.0], [-1.0]]\nweights = [%s]\n' "$w" \
+    >"$work/weights.toml"
+  "$attnlab" bayes-risk "$work/weights.toml" --samples 1000 >"$work/weights-$w.log" 2>&1
+done
+if grep -q "^Bayes risk = " "$work/weights-1, 1.log" && cmp -s "$work/weights-1, 1.log" "$work/weights-1e308, 1e308.log" &&
+   cmp -s "$work/weights-1, 1.log" "$work/weights-1e-320, 1e-320.log"; then
+  pass "bayes-risk: weights [1e308, 1e308] and [1e-320, 1e-320] give the risk of [1, 1]"
+else cat "$work"/weights-*.log; fail "bayes-risk: weights [1e308, 1e308] and [1e-320, 1e-320] give the risk of [1, 1]"; fi
 
 finish "compare CLI"

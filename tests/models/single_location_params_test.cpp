@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ TEST_CASE("single-location rejects bad parameters by name and value", "[single-l
       {"D = 1", {"D = 1", "F + 1 = 2"}},
       {"D = 2.5", {"'D'", "2.5", "integer"}},
       {"D = 1e12", {"D = 1000000000000", "at most"}},
+      {"D = 9223372036854775807",
+       {"parameter 'D' = 9223372036854775807 is out of range for an integer (at most 9e15 in magnitude)"}},
+      {"D = \"100\"", {"parameter 'D' must be a number, got the string \"100\""}},
       {"L = 0", {"L = 0", "at least 1"}},
       {"L = -3", {"L = -3"}},
       {"F = 0", {"F = 0", "at least 1"}},
@@ -42,6 +46,8 @@ TEST_CASE("single-location rejects bad parameters by name and value", "[single-l
       {"prior = discrete\nsupport = [[1], [-1]]\nweights = [1]", {"weights has 1 entries", "2 rows"}},
       {"prior = discrete\nsupport = [[1], [-1]]\nweights = [1, -1]", {"weights[1] = -1", "at least 0"}},
       {"prior = discrete\nsupport = [[1], [-1]]\nweights = [0, 0]", {"weights", "positive sum"}},
+      {"prior = discrete\nsupport = [[1], [-1]]\nweights = [1e999, 1]",
+       {"parameter 'weights' = 1e999 is out of range for a number (largest magnitude about 1.8e308)"}},
       {"typo = 3", {"'typo'", "unknown parameter"}},
   };
   for (const Case& c : cases) {
@@ -71,4 +77,48 @@ TEST_CASE("single-location accepts zero-weight support points and unnormalized w
   const MeanEstimate e = estimate_mean(sums);
   INFO(e.mean << " +- " << e.standard_error);
   CHECK(std::abs(e.mean - 2.5) < 5.0 * e.standard_error);
+}
+
+namespace {
+
+// Tokens, labels, Bayes predictions and risk samples of one batch drawn with
+// `seed`, concatenated: equal for models with the same prior.
+std::vector<double> outputs(DataModel& model, std::uint64_t seed) {
+  const std::uint32_t batch = 64;
+  std::vector<double> tokens(std::size_t{batch} * model.length() * model.dimension()), labels(batch), prediction(batch),
+      risk(batch);
+  Rng rng(seed);
+  model.sample(rng, batch, tokens, labels);
+  model.bayes_prediction(batch, tokens, prediction);
+  model.bayes_risk_samples(rng, risk);
+  std::vector<double> all = tokens;
+  for (const auto* part : {&labels, &prediction, &risk}) all.insert(all.end(), part->begin(), part->end());
+  return all;
+}
+
+DataModel two_points(const std::string& weights) {
+  return single_location("D = 4\nL = 3\nprior = discrete\nsupport = [[1.5], [-0.5]]\nweights = " + weights);
+}
+
+}  // namespace
+
+TEST_CASE("single-location weights near the largest double or subnormal normalize like their ratios",
+          "[single-location][params]") {
+  DataModel even = two_points("[1, 1]");
+  const std::vector<double> expected = outputs(even, 5);
+  DataModel huge = two_points("[1e308, 1e308]");
+  CHECK(outputs(huge, 5) == expected);
+  DataModel tiny = two_points("[1e-320, 1e-320]");
+  CHECK(outputs(tiny, 5) == expected);
+
+  // A subnormal weight beside 1 is a valid, negligible weight: the point is
+  // kept, yet the data are those of the second point alone.
+  DataModel lopsided = two_points("[1e-320, 1]");
+  DataModel second = two_points("[0, 1]");
+  const std::vector<double> lopsided_outputs = outputs(lopsided, 6);
+  const std::vector<double> second_outputs = outputs(second, 6);
+  REQUIRE(lopsided_outputs.size() == second_outputs.size());
+  for (std::size_t i = 0; i < second_outputs.size(); ++i) {
+    CHECK(lopsided_outputs[i] == Approx(second_outputs[i]).margin(1e-12));
+  }
 }

@@ -42,7 +42,12 @@ extern "C" {
 /* Every table function returns one of these. */
 typedef enum attnlab_status {
   ATTNLAB_OK = 0,
-  ATTNLAB_ERROR = 1 /* message written to the error buffer */
+  ATTNLAB_ERROR = 1, /* message written to the error buffer; from create: the parameters are invalid */
+  /* create only: it failed for another reason (e.g. the constructor threw);
+     message written. Plugins that predate this value return ATTNLAB_ERROR,
+     and hosts treat any status but ATTNLAB_OK as a failure, so adding it
+     needed no new ABI version. */
+  ATTNLAB_START_FAILED = 2
 } attnlab_status;
 
 /* Caller-owned buffer for a NUL-terminated error message (may be truncated). */
@@ -91,7 +96,9 @@ typedef struct attnlab_activation_table {
   uint32_t struct_size;   /* sizeof(attnlab_activation_table) of the plugin */
   uint32_t normalization; /* an attnlab_normalization */
 
-  /* Parse `params` ("key = value" lines, may be empty) and make an instance. */
+  /* Parse `params` ("key = value" lines, may be empty) and make an instance.
+     ATTNLAB_ERROR: the parameters are invalid; ATTNLAB_START_FAILED: any
+     other failure. The same holds for the other kinds' create. */
   attnlab_status (*create)(const char* params, void** instance, attnlab_error_buffer error);
   void (*destroy)(void* instance);
 

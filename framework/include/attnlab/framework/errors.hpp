@@ -11,6 +11,12 @@ class PluginLoadError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The file is a valid plugin, but another file already provides its id.
+class DuplicatePluginIdError : public PluginLoadError {
+ public:
+  using PluginLoadError::PluginLoadError;
+};
+
 // A loaded plugin failed at run time (returned an error status, bad output…).
 class PluginError : public std::runtime_error {
  public:

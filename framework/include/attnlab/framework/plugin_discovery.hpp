@@ -27,8 +27,9 @@ struct DiscoveryOptions {
 // The options attnlab uses by default: built-ins and $ATTNLAB_PLUGIN_PATH.
 DiscoveryOptions default_discovery_options();
 
-// Fills `registry`. Files found by searching that fail are returned; an
-// explicit file that fails throws PluginLoadError.
+// Fills `registry`. Files found by searching that fail are returned (a
+// duplicate id among them marked duplicate_id); an explicit file that fails
+// throws PluginLoadError.
 std::vector<PluginRejection> discover_plugins(PluginRegistry& registry, const DiscoveryOptions& options);
 
 }  // namespace attnlab

@@ -20,17 +20,19 @@ namespace attnlab {
 struct PluginRejection {
   std::filesystem::path path;
   std::string message;
+  bool duplicate_id = false;  // a valid plugin whose id another file already provides
 };
 
 class PluginRegistry {
  public:
   // Loads and registers one file. Throws PluginLoadError when the file is not
-  // a valid plugin or its id is taken by another file (both files named).
-  // Adding the same file twice is a no-op.
+  // a valid plugin, DuplicatePluginIdError when its id is taken by another
+  // file (both files named). Adding the same file twice is a no-op.
   std::shared_ptr<const PluginLibrary> add_file(const std::filesystem::path& path);
 
   // Adds every "*.so" file of `directory`, in name order. Files that fail are
-  // returned, not thrown, so one bad file does not hide the good ones.
+  // returned, not thrown, so one bad file does not hide the good ones; the
+  // first file with an id wins, later ones are duplicate_id rejections.
   std::vector<PluginRejection> add_directory(const std::filesystem::path& directory);
 
   // The plugin with this id, or nullptr.

@@ -200,7 +200,7 @@ struct ActivationAdapter {
   }
 
   static attnlab_status create(const char* params, void** instance, attnlab_error_buffer error) noexcept {
-    return guarded_call(error, [&] {
+    return guarded_create(error, [&] {
       auto made = std::make_unique<Instance>();
       made->activation = construct_from_params<Activation>(params);
       *instance = made.release();

@@ -32,7 +32,7 @@ concept HasBayesPrediction = requires(T& t, ConstMatrixMap x, VectorMap out, Ran
 template <class Model>
 struct DataModelAdapter {
   static attnlab_status create(const char* params, void** instance, attnlab_error_buffer error) noexcept {
-    return guarded_call(error, [&] { *instance = construct_from_params<Model>(params).release(); });
+    return guarded_create(error, [&] { *instance = construct_from_params<Model>(params).release(); });
   }
 
   static void destroy(void* instance) noexcept { delete static_cast<Model*>(instance); }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <attnlab/plugin_abi.h>
+#include <attnlab/sdk/params.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -31,6 +32,25 @@ attnlab_status guarded_call(attnlab_error_buffer error, Body&& body) noexcept {
     write_error(error, "unknown exception (not derived from std::exception)");
   }
   return ATTNLAB_ERROR;
+}
+
+// guarded_call for create: a ParamError (from Params, or the plugin's own
+// check of a value) is ATTNLAB_ERROR, "invalid parameters" to the host; any
+// other exception means the instance could not be made: ATTNLAB_START_FAILED.
+template <class Body>
+attnlab_status guarded_create(attnlab_error_buffer error, Body&& body) noexcept {
+  try {
+    body();
+    return ATTNLAB_OK;
+  } catch (const ParamError& e) {
+    write_error(error, e.what());
+    return ATTNLAB_ERROR;
+  } catch (const std::exception& e) {
+    write_error(error, e.what());
+  } catch (...) {
+    write_error(error, "unknown exception (not derived from std::exception)");
+  }
+  return ATTNLAB_START_FAILED;
 }
 
 }  // namespace attnlab

@@ -28,7 +28,7 @@ namespace attnlab::detail {
 template <class Optimizer>
 struct OptimizerAdapter {
   static attnlab_status create(const char* params, void** instance, attnlab_error_buffer error) noexcept {
-    return guarded_call(error, [&] { *instance = construct_from_params<Optimizer>(params).release(); });
+    return guarded_create(error, [&] { *instance = construct_from_params<Optimizer>(params).release(); });
   }
 
   static void destroy(void* instance) noexcept { delete static_cast<Optimizer*>(instance); }

@@ -2,7 +2,8 @@
 //
 // Format: one `key = value` per line (or separated by ';'), '#' starts a
 // comment. A value is a number, a word or quoted string, a list `[1, 2.5]`, or
-// a list of lists `[[1, 0], [-1, 0]]`. Values are parsed when asked for, and
+// a list of lists `[[1, 0], [-1, 0]]`. A quoted value is text, never a number:
+// number() refuses "100" as a string. Values are parsed when asked for, and
 // require_all_used() rejects keys the plugin never asked about, so a typo in a
 // config is an error rather than a silently ignored setting.
 #pragma once
@@ -66,16 +67,19 @@ class Params {
 
   long long integer(const std::string& key) const {
     const double value = number(key);
-    if (value != std::floor(value) || std::fabs(value) > 9.0e15) {
-      throw ParamError("parameter '" + key + "' must be an integer, got " + raw(key));
+    // Beyond 2^53 a double no longer holds every integer exactly.
+    if (std::fabs(value) > 9.0e15) {
+      throw ParamError("parameter '" + key + "' = " + raw(key) +
+                       " is out of range for an integer (at most 9e15 in magnitude)");
     }
+    if (value != std::floor(value)) throw ParamError("parameter '" + key + "' must be an integer, got " + raw(key));
     return static_cast<long long>(value);
   }
   long long integer(const std::string& key, long long fallback) const { return has(key) ? integer(key) : fallback; }
 
   std::string text(const std::string& key) const {
     std::string value = raw(key);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (is_quoted(value)) value = value.substr(1, value.size() - 2);
     return value;
   }
   std::string text(const std::string& key, const std::string& fallback) const {
@@ -131,12 +135,23 @@ class Params {
     return s.substr(first, last - first + 1);
   }
 
+  // A value in double quotes: the host passes TOML strings that way.
+  static bool is_quoted(std::string_view text) { return text.size() >= 2 && text.front() == '"' && text.back() == '"'; }
+
   static double parse_number(const std::string& key, std::string_view text) {
     const std::string s(trim(text));
+    if (is_quoted(s)) throw ParamError("parameter '" + key + "' must be a number, got the string " + s);
     char* end = nullptr;
     errno = 0;
     const double value = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(value)) {
+    const bool whole = !s.empty() && end == s.c_str() + s.size();
+    // Overflow gives +-HUGE_VAL and ERANGE. Underflow sets ERANGE too, but its
+    // result (a subnormal, or 0) is finite and the nearest double: accepted.
+    if (whole && errno == ERANGE && std::isinf(value)) {
+      throw ParamError("parameter '" + key + "' = " + s +
+                       " is out of range for a number (largest magnitude about 1.8e308)");
+    }
+    if (!whole || !std::isfinite(value)) {
       throw ParamError("parameter '" + key + "' must be a finite number, got '" + s + "'");
     }
     return value;
@@ -144,6 +159,9 @@ class Params {
 
   static std::string_view unbracket(const std::string& key, std::string_view text) {
     text = trim(text);
+    if (is_quoted(text)) {
+      throw ParamError("parameter '" + key + "' must be a list like [1, 2], got the string " + std::string(text));
+    }
     if (text.size() < 2 || text.front() != '[' || text.back() != ']') {
       throw ParamError("parameter '" + key + "' must be a list like [1, 2], got '" + std::string(text) + "'");
     }
