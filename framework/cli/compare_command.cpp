@@ -6,6 +6,7 @@
 #include <attnlab/framework/comparison_report.hpp>
 #include <attnlab/framework/errors.hpp>
 #include <attnlab/framework/file_hash.hpp>
+#include <attnlab/framework/optimizer.hpp>
 #include <attnlab/framework/results_folder.hpp>
 #include <attnlab/framework/run_footprint.hpp>
 #include <attnlab/framework/seed_summary.hpp>
@@ -169,10 +170,27 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
   return {true, table};
 }
 
+// Whether optimizer `id` takes the parameter line `params`: asked by
+// creating an instance (cheap). An unknown id says yes, so that the error
+// comes later, naming it.
+OptimizerParamProbe optimizer_probe(const PluginEnvironment& environment) {
+  return [&environment](const std::string& id, const std::string& params) {
+    const auto plugin = environment.registry.find(id);
+    if (!plugin || plugin->kind() != PluginKind::Optimizer) return true;
+    try {
+      Optimizer probe(plugin, params);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+}
+
 // The config a run continues with: the saved one when resuming, else the
 // file and --set overrides given now.
-CompareConfig config_for(const ResultsFolder& folder, const CompareOptions& options) {
-  if (!folder.resuming()) return load_compare_config(options.config_path, options.overrides);
+CompareConfig config_for(const PluginEnvironment& environment, const ResultsFolder& folder,
+                         const CompareOptions& options) {
+  if (!folder.resuming()) return load_compare_config(options.config_path, options.overrides, optimizer_probe(environment));
   if (options.config_path || !options.overrides.empty()) {
     throw UsageError("--resume continues with the config saved in '" + folder.path().string() +
                      "'; do not pass a config file or --set");
@@ -204,7 +222,7 @@ std::uint32_t recorded_seeds(const ResultsFolder& folder) {
 // The top-level folder records N, so that --resume finishes every seed.
 int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, ResultsFolder& folder,
                       const CompareOptions& options, const StopSignals& stop) {
-  const CompareConfig base = config_for(folder, options);
+  const CompareConfig base = config_for(environment, folder, options);
   constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
   if (base.seed > kLargestSeed - (seeds - 1)) {
     throw UsageError(fmt::format("--seeds {} from seed {} goes past the largest seed, {}; lower seed or --seeds",
@@ -257,10 +275,11 @@ ExistingFolderPolicy folder_policy(const CompareOptions& options) {
 }  // namespace
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
+  for (const auto& rejection : environment.rejections) spdlog::warn("{}", rejection.message);
   // Before any thread starts, so that every thread leaves the signals to it.
   const StopSignals stop;
-  ResultsFolder folder(options.out.empty() ? ResultsFolder::make_unique("results/compare").string() : options.out,
-                       folder_policy(options));
+  ResultsFolder folder = options.out.empty() ? ResultsFolder::unique("results/compare")
+                                              : ResultsFolder(options.out, folder_policy(options));
   // A multi-seed folder knows its seed count; --seeds must agree with it.
   const std::uint32_t recorded = folder.resuming() ? recorded_seeds(folder) : 0;
   if (recorded > 0 && options.seeds > 0 && options.seeds != recorded) {
@@ -274,7 +293,7 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
                                 folder.read("summary.csv"));
     return 0;
   }
-  const CompareConfig config = config_for(folder, options);
+  const CompareConfig config = config_for(environment, folder, options);
   const FolderOutcome outcome = run_in_folder(environment, folder, config, stop);
   if (!outcome.finished) return report_stop(stop, folder);
   fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());

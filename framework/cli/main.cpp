@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -34,6 +35,19 @@ const CLI::Validator kNonNegative = CLI::Validator(
                  : "must be a whole number from 0 up, got '" + text + "'";
     },
     "INT>=0");
+
+// A count in [low, high], with one message for words, signs and range alike.
+CLI::Validator count_in(std::uint64_t low, std::uint64_t high) {
+  return CLI::Validator(
+      [low, high](const std::string& text) {
+        const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+        const std::uint64_t value = digits ? std::stoull(text) : 0;
+        if (digits && value >= low && value <= high) return std::string();
+        return "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", got '" +
+               text + "'";
+      },
+      "INT in [" + std::to_string(low) + ", " + std::to_string(high) + "]");
+}
 
 // Output on standard output is the result: failing to write it (a full disk,
 // a closed pipe) is an error, not a success.
@@ -93,7 +107,7 @@ int main(int argc, char** argv) {
   compare_command
       ->add_option("--seeds", compare.seeds,
                    "Run N seeds (the config's seed and the next N-1), each in seed-<s>/, and summarize across them")
-      ->check(CLI::Range(1u, 100000u));
+      ->check(count_in(1, 100000));
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
 
   attnlab::cli::BayesRiskOptions bayes;
@@ -102,7 +116,7 @@ int main(int argc, char** argv) {
   bayes_command->add_option("--set", bayes.overrides, "Override a config key, e.g. --set data.delta=0.5")
       ->allow_extra_args(false);
   bayes_command->add_option("--samples", bayes.samples, "Monte Carlo samples (default: eval.bayes_samples)")
-      ->check(CLI::Range(1u, 4000000000u));
+      ->check(count_in(1, 4000000000));
 
   attnlab::cli::PruneOptions prune;
   auto* prune_command = app.add_subcommand(
@@ -110,10 +124,10 @@ int main(int argc, char** argv) {
   prune_command->add_option("checkpoints", prune.checkpoints, "Checkpoint files (<results>/checkpoints/*.ckpt)")
       ->required();
   prune_command->add_option("--random-orders", prune.random_orders, "Random removal orders to average")
-      ->check(CLI::Range(1u, 1000000u))
+      ->check(count_in(1, 1000000))
       ->capture_default_str();
   prune_command->add_option("--test-size", prune.test_size, "Test samples (default: the run's eval.test_size)")
-      ->check(CLI::Range(1u, 100000000u));
+      ->check(count_in(1, 100000000));
   prune_command->add_option("--out", prune.out, "Folder to write pruning.csv and pruning.txt into");
   prune_command->add_flag("--force", prune.force, "Replace an existing --out folder that attnlab made");
   prune_command->add_option("--seed", prune.seed, "Seed of the random removal orders")
@@ -129,12 +143,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"specialization", "activations", "heads", "pruning", "all"}));
   reproduce_command->add_flag("--quick", reproduce.settings.quick, "Small settings that run in minutes");
   reproduce_command->add_option("--seeds", reproduce.settings.seeds, "Seeds per setting (default: the experiment's)")
-      ->check(CLI::Range(1u, 100000u));
+      ->check(count_in(1, 100000));
   reproduce_command->add_option("--first-seed", reproduce.settings.first_seed, "First seed")
       ->check(kNonNegative)
       ->capture_default_str();
   reproduce_command->add_option("--threads", reproduce.settings.threads, "Threads per comparison")
-      ->check(CLI::Range(1u, 1024u))
+      ->check(count_in(1, 1024))
       ->capture_default_str();
   reproduce_command->add_option("--out", reproduce.out,
                                 "Results folder (default: results/reproduce-<name>-<date-time>)");

@@ -11,15 +11,16 @@ namespace attnlab::cli {
 
 int run_reproduce(PluginEnvironment& environment, const ReproduceOptions& options) {
   for (const auto& rejection : environment.rejections) spdlog::warn("{}", rejection.message);
-  const std::string path =
+  check_reproduce_options(options.experiment, options.settings);
+  ResultsFolder folder =
       options.out.empty()
-          ? ResultsFolder::make_unique(
-                fmt::format("results/reproduce-{}{}", options.experiment, options.settings.quick ? "-quick" : ""))
-                .string()
-          : options.out;
-  ResultsFolder folder(path, options.force ? ExistingFolderPolicy::Force : ExistingFolderPolicy::Refuse,
-                       /*offers_resume=*/false);
+          ? ResultsFolder::unique(
+                fmt::format("results/reproduce-{}{}", options.experiment, options.settings.quick ? "-quick" : ""),
+                /*offers_resume=*/false)
+          : ResultsFolder(options.out, options.force ? ExistingFolderPolicy::Force : ExistingFolderPolicy::Refuse,
+                          /*offers_resume=*/false);
   folder.create();
+  const std::string path = folder.path().string();
   spdlog::info("reproduce {}{}: results in {}", options.experiment, options.settings.quick ? " (quick)" : "", path);
   const auto start = std::chrono::steady_clock::now();
   attnlab::run_reproduce(options.experiment, options.settings, environment.registry, folder.path(),

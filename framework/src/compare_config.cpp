@@ -65,11 +65,9 @@ max_gram_heads = 16
 
 // "a string (\"100\")", "an integer (3)", ...: what a config key holds, for messages.
 std::string describe(const toml::node& node) {
-  std::ostringstream value;
   switch (node.type()) {
     case toml::node_type::string:
-      value << *node.as_string();
-      return "a string (" + value.str() + ")";
+      return "a string (\"" + node.as_string()->get() + "\")";
     case toml::node_type::integer:
       return "an integer (" + std::to_string(node.as_integer()->get()) + ")";
     case toml::node_type::floating_point:
@@ -356,7 +354,7 @@ void drop_default_data_params_of_replaced_plugin(toml::table& root, const toml::
 
 // Defaults, then a config text if any (as if read from a file), then overrides.
 CompareConfig compose(const std::optional<std::pair<std::string, std::string>>& text_and_source,
-                      const std::vector<std::string>& overrides) {
+                      const std::vector<std::string>& overrides, const OptimizerParamProbe& probe = {}) {
   const toml::table defaults = parse_toml(default_compare_toml(), "built-in default");
   toml::table root = defaults;
   bool file_gave_data = false;
@@ -378,23 +376,46 @@ CompareConfig compose(const std::optional<std::pair<std::string, std::string>>& 
   for (const auto& assignment : overrides) apply_override(override_table, assignment);
   drop_default_data_params_of_replaced_plugin(root, defaults, override_table, file_gave_data);
   for (const auto& assignment : overrides) apply_override(root, assignment);
-  CompareConfig config = build(root);
-  // Another optimizer keeps the default's step (eta, lr_scale), and the user
-  // hears of it: dropping it would change the step without a word.
-  if (!file_gave_optimizer_params && config.optimizer != defaults.at_path("train.optimizer").value_or(std::string())) {
-    if (const auto* params = root.at_path("train.optimizer_params").as_table(); params && !params->empty()) {
-      config.notes.push_back("train.optimizer = '" + config.optimizer + "' keeps the default's step (" +
-                             to_param_text(*params, "train.optimizer_params.", {}, ", ") +
-                             "); set train.optimizer_params.<key> to change it");
+  // Another optimizer keeps the default's step parameters that it accepts,
+  // and the user hears of it: dropping them silently would change the step.
+  const std::string optimizer = root.at_path("train.optimizer").value_or(std::string());
+  const std::string default_optimizer = defaults.at_path("train.optimizer").value_or(std::string());
+  std::vector<std::string> notes;
+  auto* params = root.at_path("train.optimizer_params").as_table();
+  if (!file_gave_optimizer_params && optimizer != default_optimizer && params != nullptr && !params->empty()) {
+    const auto* default_params = defaults.at_path("train.optimizer_params").as_table();
+    std::string kept;
+    std::string dropped;
+    for (const auto& entry : *default_params) {
+      const std::string name(entry.first.str());
+      const auto* value = params->get(name);
+      // Only the default's own values are in question, not what --set gave.
+      if (value == nullptr || override_table.at_path("train.optimizer_params." + name).node() != nullptr) continue;
+      const std::string line = name + " = " + to_param_value(*value, name);
+      if (!probe || probe(optimizer, line)) {
+        kept += (kept.empty() ? "" : ", ") + line;
+      } else {
+        dropped += (dropped.empty() ? "" : ", ") + name;
+        params->erase(name);
+      }
+    }
+    if (!kept.empty() || !dropped.empty()) {
+      std::string note = "train.optimizer = '" + optimizer + "'";
+      if (!kept.empty()) note += " keeps the default's step (" + kept + ")";
+      if (!dropped.empty()) note += (kept.empty() ? "" : " and") + (" drops the default's " + dropped + ", which it does not take");
+      notes.push_back(note + "; set train.optimizer_params.<key> to change it");
     }
   }
+  CompareConfig config = build(root);
+  config.notes = std::move(notes);
   return config;
 }
 
 }  // namespace
 
-CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides) {
-  if (!path) return compose(std::nullopt, overrides);
+CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides,
+                                  const OptimizerParamProbe& probe) {
+  if (!path) return compose(std::nullopt, overrides, probe);
   std::error_code error;
   if (std::filesystem::is_directory(*path, error)) {
     throw UsageError("config file '" + *path + "' is a folder, not a TOML file");
@@ -403,7 +424,7 @@ CompareConfig load_compare_config(const std::optional<std::string>& path, const 
   if (!file) throw UsageError("cannot read config file '" + *path + "': " + std::strerror(errno));
   std::stringstream text;
   text << file.rdbuf();
-  return compose(std::pair{text.str(), *path}, overrides);
+  return compose(std::pair{text.str(), *path}, overrides, probe);
 }
 
 CompareConfig compose_compare_config(const std::string& toml_text, const std::string& source_name,

@@ -115,7 +115,7 @@ ResultsFolder::ResultsFolder(fs::path path, ExistingFolderPolicy policy, bool of
   }
 }
 
-fs::path ResultsFolder::make_unique(const std::string& prefix) {
+ResultsFolder ResultsFolder::unique(const std::string& prefix, bool offers_resume) {
   const std::string stem = fmt::format("{}-{:%Y%m%d-%H%M%S}", prefix, fmt::localtime(std::time(nullptr)));
   std::error_code error;
   const fs::path parent = fs::path(stem).parent_path();
@@ -123,14 +123,24 @@ fs::path ResultsFolder::make_unique(const std::string& prefix) {
   for (int n = 1;; ++n) {
     const std::string candidate = n == 1 ? stem : fmt::format("{}-{}", stem, n);
     // mkdir fails when the folder exists, so two runs cannot both get it.
-    if (::mkdir(candidate.c_str(), 0755) == 0) return candidate;
+    if (::mkdir(candidate.c_str(), 0755) == 0) {
+      ResultsFolder folder(candidate, ExistingFolderPolicy::Refuse, offers_resume);
+      folder.made_empty_ = true;
+      return folder;
+    }
     if (errno != EEXIST || n >= 10000) {
       throw UsageError("cannot create results folder '" + candidate + "': " + std::strerror(errno));
     }
   }
 }
 
+ResultsFolder::~ResultsFolder() {
+  // rmdir removes only an empty folder: nothing can be lost here.
+  if (made_empty_) ::rmdir(path_.c_str());
+}
+
 void ResultsFolder::create(const std::string& record) {
+  made_empty_ = false;
   std::error_code error;
   if (replacing_) {
     // Moved aside, not deleted: if this run fails before its first write,

@@ -79,6 +79,23 @@ TEST_CASE("another data model does not inherit the default's parameters; another
         "train.optimizer_params.<key> to change it");
   CHECK(defaults.notes.empty());
 
+  // An optimizer that does not take lr_scale keeps eta only, and says so.
+  const auto takes_only_eta = [](const std::string& id, const std::string& params) {
+    CHECK(id == "momentum");
+    return params.rfind("eta = ", 0) == 0;
+  };
+  const auto partial = load_compare_config(std::nullopt, {"train.optimizer=momentum"}, takes_only_eta);
+  CHECK(partial.optimizer_params == "eta = 0.1\n");
+  CHECK_THAT(partial.resolved_toml, !Contains("lr_scale"));
+  REQUIRE(partial.notes.size() == 1);
+  CHECK(partial.notes[0] ==
+        "train.optimizer = 'momentum' keeps the default's step (eta = 0.1) and drops the default's lr_scale, which it "
+        "does not take; set train.optimizer_params.<key> to change it");
+  // What --set gives is not the default's to keep or drop.
+  const auto given = load_compare_config(std::nullopt, {"train.optimizer=momentum", "train.optimizer_params.eta=0.3"},
+                                         takes_only_eta);
+  CHECK(given.optimizer_params == "eta = 0.3\n");
+
   // The default plugins keep the default parameters, with overrides on top.
   const auto same = load_compare_config(std::nullopt, {"train.optimizer=sgd", "train.optimizer_params.eta=0.2"});
   CHECK_THAT(same.optimizer_params, Contains("lr_scale") && Contains("eta = 0.2"));

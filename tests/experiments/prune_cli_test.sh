@@ -2,8 +2,9 @@
 # End-to-end checks of checkpoints and `attnlab prune` through the CLI: a tiny
 # comparison writes one checkpoint per activation, prune reads them back on
 # the run's own test set, and bad checkpoints fail with one line naming the file.
-# Usage: prune_cli_test.sh /path/to/attnlab
+# Usage: prune_cli_test.sh /path/to/attnlab /path/to/attnlab_resign_checkpoint
 attnlab="$1"
+resign="$2"  # tests/tools/resign_checkpoint
 source "$(dirname "${BASH_SOURCE[0]}")/cli_checks.sh"
 
 tiny=(--set train.time=20 --set data.D=30 --set eval.test_size=256 --set eval.bayes_samples=1000
@@ -41,7 +42,17 @@ else fail "an existing --out folder is refused"; fi
 check "--force replaces the --out folder" "$attnlab" prune "${ckpts[0]}" --random-orders 2 --out "$work/pruned" --force
 
 # --- bad checkpoints: one line naming the file, non-zero exit ----------------
-sed 's/^activation = softmax$/activation = softmaks/' "${ckpts[0]}" >"$work/unknown.ckpt"
+# Edited after attnlab wrote it: refused by the checksum, whatever the edit.
+sed 's/^activation = softmax$/activation = softmax1/' "${ckpts[0]}" >"$work/edited.ckpt"
+expect_error 1 "an edited activation id is refused as corrupt" \
+  "^error: checkpoint '$work/edited.ckpt': corrupt: its checksum is fnv1a64:[0-9a-f]{16}, the end marker says fnv1a64:[0-9a-f]{16} \(the file was altered or damaged after attnlab wrote it\)$" \
+  prune "$work/edited.ckpt" --out "$work/x1"
+sed 's/^delta = .*$/delta = 0.7/' "${ckpts[0]}" >"$work/edited-config.ckpt"
+expect_error 1 "an edited config inside a checkpoint is refused as corrupt" \
+  "^error: checkpoint '$work/edited-config.ckpt': corrupt: its checksum is " prune "$work/edited-config.ckpt"
+# Consistent on disk but wrong inside (re-signed): the checks behind the checksum.
+sed 's/^activation = softmax$/activation = softmaks/' "${ckpts[0]}" >"$work/unknown-unsigned.ckpt"
+"$resign" "$work/unknown-unsigned.ckpt" "$work/unknown.ckpt"
 expect_error 1 "unknown activation id" \
   "^error: checkpoint '$work/unknown.ckpt': unknown activation plugin 'softmaks'" \
   prune "$work/unknown.ckpt" --out "$work/x1"
@@ -54,7 +65,8 @@ expect_error 1 "missing checkpoint" "^error: checkpoint '$work/none.ckpt': file 
 expect_error 1 "checkpoints of different seeds" \
   "^error: checkpoints '${ckpts[0]}' and '$work/run2/checkpoints/softmax1.ckpt' do not share one data config and seed \(seed 1 vs 2\)" \
   prune "${ckpts[0]}" "$work/run2/checkpoints/softmax1.ckpt"
-sed 's/^D = 30$/D = 40/' "${ckpts[0]}" >"$work/wide.ckpt"
+sed 's/^D = 30$/D = 40/' "${ckpts[0]}" >"$work/wide-unsigned.ckpt"
+"$resign" "$work/wide-unsigned.ckpt" "$work/wide.ckpt"
 expect_error 1 "a model whose D differs from its config's" \
   "^error: checkpoint '$work/wide.ckpt': its model has D = 30, L = 8, but its config's data model has D = 40, L = 8$" \
   prune "$work/wide.ckpt"

@@ -61,7 +61,7 @@ std::string error_of(const std::function<void()>& action) {
 
 }  // namespace
 
-TEST_CASE("--force refuses a folder attnlab did not make, and leaves it as it was", "[results][safety]") {
+TEST_CASE("forcing refuses a folder attnlab did not make, and leaves it as it was", "[results][safety]") {
   const auto dir = fresh_temp_dir("attnlab_safety_user_folder");
   fs::create_directories(dir / "data");
   std::ofstream(dir / "thesis.tex") << "chapter 1\n";
@@ -80,7 +80,7 @@ TEST_CASE("--force refuses a folder attnlab did not make, and leaves it as it wa
   fs::remove_all(empty);
 }
 
-TEST_CASE("--force never replaces the current directory or a folder holding it", "[results][safety]") {
+TEST_CASE("forcing never replaces the current directory or a folder holding it", "[results][safety]") {
   const auto dir = fresh_temp_dir("attnlab_safety_cwd");
   ResultsFolder(dir, ExistingFolderPolicy::Refuse).create();  // attnlab's, even
   std::ofstream(dir / "notes.txt") << "x";
@@ -96,7 +96,7 @@ TEST_CASE("--force never replaces the current directory or a folder holding it",
   fs::remove_all(dir);
 }
 
-TEST_CASE("--force moves attnlab's old folder aside and deletes it only at the new run's first write",
+TEST_CASE("forcing moves attnlab's old folder aside and deletes it only at the new run's first write",
           "[results][safety]") {
   const auto dir = fresh_temp_dir("attnlab_safety_replace");
   {
@@ -104,7 +104,10 @@ TEST_CASE("--force moves attnlab's old folder aside and deletes it only at the n
     old.create();
     old.write_atomically("summary.csv", "old results\n");
   }
-  const std::string aside_prefix = "." + dir.filename().string() + ".replaced-";
+  // Appended piecewise: GCC 12 warns (-Wrestrict, falsely) on "." + s + "...".
+  std::string aside_prefix = ".";
+  aside_prefix += dir.filename().string();
+  aside_prefix += ".replaced-";
   {
     ResultsFolder replacing(dir, ExistingFolderPolicy::Force);
     replacing.create();
@@ -149,9 +152,18 @@ TEST_CASE("a folder filled by another run between the check and the lock is refu
 TEST_CASE("default folder names are unique even within one second", "[results][safety]") {
   const auto parent = fresh_temp_dir("attnlab_safety_names");
   std::set<fs::path> names;
-  for (int i = 0; i < 5; ++i) names.insert(ResultsFolder::make_unique((parent / "compare").string()));
-  CHECK(names.size() == 5);
-  for (const auto& name : names) CHECK(fs::is_directory(name));
+  {
+    std::vector<ResultsFolder> folders;
+    for (int i = 0; i < 5; ++i) folders.push_back(ResultsFolder::unique((parent / "compare").string()));
+    for (const auto& folder : folders) names.insert(folder.path());
+    CHECK(names.size() == 5);
+    for (const auto& name : names) CHECK(fs::is_directory(name));
+    folders.front().create();
+  }
+  // A run that failed before create() leaves nothing behind; one that
+  // started keeps its folder.
+  CHECK(std::distance(fs::directory_iterator(parent), {}) == 1);
+  CHECK(fs::exists(*names.begin() / attnlab::kMarkerFileName));
   fs::remove_all(parent);
 }
 

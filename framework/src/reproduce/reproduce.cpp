@@ -27,24 +27,25 @@ reproduce::ExperimentSection run_one(const std::string& name, const reproduce::E
 
 }  // namespace
 
-void run_reproduce(const std::string& name, const ReproduceOptions& options, PluginRegistry& registry,
-                   const std::filesystem::path& folder, const std::function<void(const std::string&)>& progress) {
+void check_reproduce_options(const std::string& name, const ReproduceOptions& options) {
   const auto& names = reproduce_experiment_names();
-  std::vector<std::string> selected;
-  if (name == "all") {
-    selected = names;
-  } else if (std::find(names.begin(), names.end(), name) != names.end()) {
-    selected = {name};
-  } else {
+  if (name != "all" && std::find(names.begin(), names.end(), name) == names.end()) {
     throw UsageError("unknown experiment '" + name + "' (known: specialization, activations, heads, pruning, all)");
   }
-  // Checked before anything runs: no experiment uses more seeds than this.
+  // No experiment uses more seeds than this.
   constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
   const std::uint64_t seed_count = options.seeds > 0 ? options.seeds : reproduce::kMostDefaultSeeds;
   if (options.first_seed > kLargestSeed - (seed_count - 1)) {
     throw UsageError(fmt::format("--first-seed {} with {} seeds goes past the largest seed, {}", options.first_seed,
                                  seed_count, kLargestSeed));
   }
+}
+
+void run_reproduce(const std::string& name, const ReproduceOptions& options, PluginRegistry& registry,
+                   const std::filesystem::path& folder, const std::function<void(const std::string&)>& progress) {
+  check_reproduce_options(name, options);
+  const auto& names = reproduce_experiment_names();
+  const std::vector<std::string> selected = name == "all" ? names : std::vector<std::string>{name};
   std::string markdown =
       fmt::format("# attnlab reproduction report\n\nattnlab {}, `attnlab reproduce {}{}`{}, first seed {}.\n\n",
                   ATTNLAB_VERSION, name, options.quick ? " --quick" : "",

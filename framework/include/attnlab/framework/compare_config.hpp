@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,9 +50,17 @@ struct CompareConfig {
 // The built-in default comparison, as TOML text.
 const std::string& default_compare_toml();
 
+// Whether optimizer `id` accepts the parameter text `params` (one
+// "key = value" line). When the config names another optimizer than the
+// default's without parameters of its own, the default's step parameters
+// (eta, lr_scale) are kept for it where it accepts them, dropped where it
+// does not, and a note says which. Without a probe, all are kept.
+using OptimizerParamProbe = std::function<bool(const std::string& id, const std::string& params)>;
+
 // Builds the configuration. Throws UsageError naming the file, key and value
 // on malformed TOML, unknown keys, wrong types or out-of-range values.
-CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides);
+CompareConfig load_compare_config(const std::optional<std::string>& path, const std::vector<std::string>& overrides,
+                                  const OptimizerParamProbe& probe = {});
 
 // Same as load_compare_config, with the file's content given as text
 // (experiments define their settings this way).

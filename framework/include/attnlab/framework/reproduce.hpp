@@ -24,6 +24,10 @@ struct ReproduceOptions {
 // "specialization", "activations", "heads", "pruning" (in the order `all` runs them).
 const std::vector<std::string>& reproduce_experiment_names();
 
+// Throws UsageError when `name` is not an experiment or the seeds would run
+// past the largest seed; run_reproduce() checks this too, before any work.
+void check_reproduce_options(const std::string& name, const ReproduceOptions& options);
+
 // Runs `name` (one of the above, or "all") into `folder` (which must exist)
 // and writes report.md and report.html there. `progress` gets one line per
 // finished training run.

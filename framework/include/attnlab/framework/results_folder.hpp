@@ -38,8 +38,15 @@ class ResultsFolder {
 
   // A fresh folder `<prefix>-<date-time>`, or `<prefix>-<date-time>-<n>` when
   // that exists: made here (atomically), so that two runs started in the
-  // same second never share one.
-  static std::filesystem::path make_unique(const std::string& prefix);
+  // same second never share one. If the run fails before create(), the
+  // (still empty) folder is removed again.
+  static ResultsFolder unique(const std::string& prefix, bool offers_resume = true);
+
+  ~ResultsFolder();
+  ResultsFolder(ResultsFolder&&) = default;
+  ResultsFolder& operator=(ResultsFolder&&) = delete;
+  ResultsFolder(const ResultsFolder&) = delete;
+  ResultsFolder& operator=(const ResultsFolder&) = delete;
 
   // Makes the folder ready to write, once the run is set up (so that a
   // failed setup leaves nothing behind): moves a folder being replaced
@@ -73,6 +80,7 @@ class ResultsFolder {
   bool offers_resume_ = true;
   bool resuming_ = false;
   bool replacing_ = false;  // Force on an existing folder that attnlab made
+  bool made_empty_ = false;  // by unique(), and not yet taken by create()
   FolderLock lock_;          // of path_, once taken
   mutable FolderLock replaced_lock_;  // of the folder being replaced, until it is deleted
   mutable std::filesystem::path replaced_;  // where it was moved aside
