@@ -39,18 +39,16 @@ attnlab_status guarded_call(attnlab_error_buffer error, Body&& body) noexcept {
 // other exception means the instance could not be made: ATTNLAB_START_FAILED.
 template <class Body>
 attnlab_status guarded_create(attnlab_error_buffer error, Body&& body) noexcept {
-  try {
-    body();
-    return ATTNLAB_OK;
-  } catch (const ParamError& e) {
-    write_error(error, e.what());
-    return ATTNLAB_ERROR;
-  } catch (const std::exception& e) {
-    write_error(error, e.what());
-  } catch (...) {
-    write_error(error, "unknown exception (not derived from std::exception)");
-  }
-  return ATTNLAB_START_FAILED;
+  bool bad_parameters = false;
+  const attnlab_status status = guarded_call(error, [&] {
+    try {
+      body();
+    } catch (const ParamError&) {
+      bad_parameters = true;
+      throw;
+    }
+  });
+  return status == ATTNLAB_OK || bad_parameters ? status : ATTNLAB_START_FAILED;
 }
 
 }  // namespace attnlab
