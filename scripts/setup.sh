@@ -14,6 +14,7 @@ packages=(
   catch2
   libtomlplusplus-dev
   nlohmann-json3-dev
+  libcmark-gfm-dev libcmark-gfm-extensions-dev
   gnuplot-nox
 )
 packages+=("$@")

@@ -259,21 +259,37 @@ TEST_CASE("a failing gnuplot is reported with its message and the script", "[fig
       "gnuplot failed on " + (folder.path() / "fig.gp").string() + ": \"fig.gp\" line 9: something broke");
 }
 
-TEST_CASE("markdown headings, paragraphs, emphasis and code become escaped HTML", "[report]") {
+TEST_CASE("markdown headings, paragraphs, lists, emphasis and code become escaped HTML", "[report]") {
   const std::string html = attnlab::markdown_to_html(
-      "# Results <1>\n\n## Setup\n### Details\n\nRisk is **lower** with `softmax1` & a<b>c.\nSecond line.\n\n"
-      "- first **item**\n- second\n  continued\n\n```toml\n[model] # <not **bold**>\n```\n",
+      "# Results <1>\n\n## Setup\n### Details\n\nRisk is **lower** with `softmax1` & a<b>c, *seed* 3.\nSecond line.\n\n"
+      "- first **item**\n- second\n  continued\n\n1. one\n2. two\n\n```toml\n[model] # <not **bold**>\n```\n",
       ".", "Report & <title>");
-  CHECK(contains(html, "<!DOCTYPE html>"));
+  CHECK(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0) == 0);
+  CHECK(contains(html, "<meta charset=\"utf-8\">"));
   CHECK(contains(html, "<title>Report &amp; &lt;title&gt;</title>"));
-  CHECK(contains(html, "<style>"));
+  CHECK(contains(html, "<style>\nbody {"));
+  CHECK(contains(html, "figcaption { color: #555;"));
+  CHECK(contains(html, "<main>\n<h1>"));
+  CHECK(contains(html, "</main>\n</body>\n</html>\n"));
   CHECK(contains(html, "<h1>Results &lt;1&gt;</h1>"));
   CHECK(contains(html, "<h2>Setup</h2>"));
   CHECK(contains(html, "<h3>Details</h3>"));
   CHECK(contains(html,
-                 "<p>Risk is <strong>lower</strong> with <code>softmax1</code> &amp; a&lt;b&gt;c.\nSecond line.</p>"));
+                 "<p>Risk is <strong>lower</strong> with <code>softmax1</code> &amp; a&lt;b&gt;c, <em>seed</em> 3.\n"
+                 "Second line.</p>"));
   CHECK(contains(html, "<ul>\n<li>first <strong>item</strong></li>\n<li>second\ncontinued</li>\n</ul>"));
+  CHECK(contains(html, "<ol>\n<li>one</li>\n<li>two</li>\n</ol>"));
   CHECK(contains(html, "<pre><code class=\"language-toml\">[model] # &lt;not **bold**&gt;\n</code></pre>"));
+}
+
+TEST_CASE("raw HTML in report markdown is shown as text, never interpreted or dropped", "[report]") {
+  const std::string html = attnlab::markdown_to_html(
+      "<div class=\"x\">\n<script>alert(1)</script>\n</div>\n\nA <span>tag</span> & an <!-- aside -->.\n", ".", "t");
+  CHECK(contains(html, "<p>&lt;div class=&quot;x&quot;&gt;\n&lt;script&gt;alert(1)&lt;/script&gt;\n&lt;/div&gt;</p>"));
+  CHECK(contains(html, "<p>A &lt;span&gt;tag&lt;/span&gt; &amp; an &lt;!-- aside --&gt;.</p>"));
+  CHECK_FALSE(contains(html, "<script>"));
+  CHECK_FALSE(contains(html, "<span>"));
+  CHECK_FALSE(contains(html, "omitted"));
 }
 
 TEST_CASE("markdown tables become HTML tables, and markdown_table writes them", "[report]") {
@@ -282,48 +298,77 @@ TEST_CASE("markdown tables become HTML tables, and markdown_table writes them", 
   CHECK(table == "| activation | risk |\n|---|---|\n| softmax | 0.52 |\n| a\\|b | 0.6 |\n| short |  |\n");
   CHECK_THROWS_AS(attnlab::markdown_table({"one"}, {{"a", "b"}}), attnlab::UsageError);
 
-  const std::string html = attnlab::markdown_to_html(table, ".", "t");
-  CHECK(contains(html, "<thead>\n<tr><th>activation</th><th>risk</th></tr>\n</thead>"));
-  CHECK(contains(html, "<tr><td>softmax</td><td>0.52</td></tr>"));
-  CHECK(contains(html, "<tr><td>a|b</td><td>0.6</td></tr>"));
-  CHECK(contains(html, "<tr><td>short</td><td></td></tr>"));
+  const std::string html = attnlab::markdown_to_html("Before.\n\n" + table, ".", "t");
+  CHECK(contains(html,
+                 "<p>Before.</p>\n<table>\n<thead>\n<tr>\n<th>activation</th>\n<th>risk</th>\n</tr>\n</thead>\n"
+                 "<tbody>\n<tr>\n<td>softmax</td>\n<td>0.52</td>\n</tr>\n"));
+  CHECK(contains(html, "<tr>\n<td>a|b</td>\n<td>0.6</td>\n</tr>"));
+  CHECK(contains(html, "<tr>\n<td>short</td>\n<td></td>\n</tr>\n</tbody>\n</table>"));
+  CHECK_FALSE(contains(html, "|---|"));
 
   const std::string aligned = attnlab::markdown_to_html("| a | b | c |\n|:--|--:|:-:|\n| 1 | `x` | <y> |\n", ".", "t");
+  CHECK(contains(aligned, "<th style=\"text-align: left\">a</th>"));
   CHECK(contains(aligned,
-                 "<tr><td style=\"text-align:left\">1</td><td style=\"text-align:right\"><code>x</code></td>"
-                 "<td style=\"text-align:center\">&lt;y&gt;</td></tr>"));
+                 "<tr>\n<td style=\"text-align: left\">1</td>\n<td style=\"text-align: right\"><code>x</code></td>\n"
+                 "<td style=\"text-align: center\">&lt;y&gt;</td>\n</tr>"));
 }
 
 TEST_CASE("report images are embedded as data URIs, never linked", "[report]") {
   TempFolder folder;
   fs::create_directories(folder.path() / "figures");
   write_file(folder.path() / "figures" / "risk.png", kTinyPng);
-  write_file(folder.path() / "figures" / "risk.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>");
+  const std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>a &amp; b</text></svg>";
+  write_file(folder.path() / "figures" / "risk.svg", svg);
 
   const std::string markdown =
-      "# Report\n\n![Risk **against** samples](figures/risk.png)\n\n![Same, as SVG](figures/risk.svg)\n";
+      "# Report\n\n![Risk **against** samples & <seeds>](figures/risk.png)\n\n![Same, as SVG](figures/risk.svg)\n\n"
+      "Inline ![dot](figures/risk.png \"A \\\"dot\\\"\") in text.\n\n| figure |\n|---|\n| ![cell](figures/risk.svg) "
+      "|\n";
   attnlab::write_report(folder.path() / ".", "Report", markdown);
   CHECK(read_file(folder.path() / "report.md") == markdown);
   const std::string html = read_file(folder.path() / "report.html");
 
-  const std::string png_prefix = "src=\"data:image/png;base64,";
+  const std::string png_prefix = "<figure>\n<p><img src=\"data:image/png;base64,";
   const std::size_t png_at = html.find(png_prefix);
   REQUIRE(png_at != std::string::npos);
-  CHECK(base64_decode(html.substr(png_at + png_prefix.size(), 40)).substr(0, 8) == kPngSignature);
-  CHECK(contains(html, "src=\"data:image/svg+xml;base64,"));
-  CHECK(contains(html, "<figcaption>Risk <strong>against</strong> samples</figcaption>"));
-  CHECK(contains(html, "alt=\"Risk **against** samples\""));
-  for (std::size_t at = html.find("src=\""); at != std::string::npos; at = html.find("src=\"", at + 1))
+  const std::size_t png_end = html.find('"', png_at + png_prefix.size());
+  CHECK(base64_decode(html.substr(png_at + png_prefix.size(), png_end - png_at - png_prefix.size())) == kTinyPng);
+  CHECK(contains(html,
+                 "\" alt=\"Risk against samples &amp; &lt;seeds&gt;\" /></p>\n<figcaption>Risk "
+                 "<strong>against</strong> samples &amp; &lt;seeds&gt;</figcaption>\n</figure>"));
+
+  // cmark itself would blank an SVG data URI; the bytes must arrive whole.
+  const std::string svg_prefix = "<img src=\"data:image/svg+xml;base64,";
+  const std::size_t svg_at = html.find(svg_prefix);
+  REQUIRE(svg_at != std::string::npos);
+  const std::size_t svg_end = html.find('"', svg_at + svg_prefix.size());
+  CHECK(base64_decode(html.substr(svg_at + svg_prefix.size(), svg_end - svg_at - svg_prefix.size())) == svg);
+  CHECK(contains(html, "\" alt=\"Same, as SVG\" /></p>\n<figcaption>Same, as SVG</figcaption>"));
+
+  // Only an image alone in its paragraph is a figure.
+  CHECK(contains(html, "<p>Inline <img src=\"data:image/png;base64,"));
+  CHECK(contains(html, "\" alt=\"dot\" title=\"A &quot;dot&quot;\" /> in text.</p>"));
+  CHECK(contains(html, "<td><img src=\"data:image/svg+xml;base64,"));
+  CHECK(contains(html, "\" alt=\"cell\" /></td>"));
+
+  std::size_t images = 0;
+  for (std::size_t at = html.find("src=\""); at != std::string::npos; at = html.find("src=\"", at + 1), ++images)
     CHECK(html.compare(at, 10, "src=\"data:") == 0);
+  CHECK(images == 4);
   CHECK_FALSE(contains(html, "figures/risk"));
 }
 
-TEST_CASE("a missing report image is an error naming it, and nothing is written", "[report]") {
+TEST_CASE("a missing, remote or unsupported report image is an error naming it, and nothing is written", "[report]") {
   TempFolder folder;
   CHECK_THROWS_AS(attnlab::markdown_to_html("![gone](figures/missing.png)\n", folder.path(), "t"), attnlab::UsageError);
   CHECK_THROWS_WITH(attnlab::write_report(folder.path() / "out", "t", "text\n\n![gone](figures/missing.png)\n"),
                     Catch::Contains("'figures/missing.png' not found"));
   CHECK_FALSE(fs::exists(folder.path() / "out" / "report.md"));
+  CHECK_FALSE(fs::exists(folder.path() / "out" / "report.html"));
+  CHECK_THROWS_WITH(attnlab::markdown_to_html("See ![far](https://example.org/risk.png).\n", folder.path(), "t"),
+                    Catch::Contains("'https://example.org/risk.png' not found"));
+  CHECK_THROWS_WITH(attnlab::markdown_to_html("| a |\n|---|\n| ![gone](gone.svg) |\n", folder.path(), "t"),
+                    Catch::Contains("'gone.svg' not found"));
   write_file(folder.path() / "notes.txt", "x");
   CHECK_THROWS_WITH(attnlab::markdown_to_html("![notes](notes.txt)", folder.path(), "t"),
                     Catch::Contains("unsupported type"));

@@ -29,6 +29,12 @@ std::string read_all(const fs::path& file) {
   return text.str();
 }
 
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++count;
+  return count;
+}
+
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> cells;
   std::stringstream in(line);
@@ -98,6 +104,14 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     const std::string html = read_all(folder / "report.html");
     CHECK(html.find("src=\"data:image/png;base64,") != std::string::npos);
     CHECK(html.find("src=\"specialization/") == std::string::npos);
+    // One table per experiment, and every figure line its own figure: a
+    // table that ran on into the next line would take the image into a cell.
+    const std::string markdown = read_all(folder / "report.md");
+    CHECK(occurrences(html, "<table>") == 4);
+    CHECK(occurrences(markdown, "\n![") == 10);
+    CHECK(occurrences(html, "<figure>") == occurrences(markdown, "\n!["));
+    CHECK(occurrences(html, "src=\"data:image/png;base64,") == 10);
+    CHECK(html.find("<td><img") == std::string::npos);
     for (const char* section :
          {"Specialization dynamics", "Activations against signal strength", "Number of heads", "Pruning"}) {
       CHECK(read_all(folder / "report.md").find(section) != std::string::npos);

@@ -8,11 +8,10 @@
 
 namespace attnlab {
 
-// Converts the markdown subset reports use: headings (# to ######),
-// paragraphs, bullet lists (- * +), pipe tables (with a |---| separator row),
-// fenced code blocks, inline `code`, **bold**, backslash escapes, and image
-// lines `![caption](path)`. Image paths are relative to `base_dir`; PNG, SVG,
-// JPEG and GIF files are embedded as base64 data URIs. Returns a complete
+// Converts CommonMark with GitHub pipe tables (cmark-gfm). Raw HTML in the
+// markdown is shown as text. Every image `![caption](path)` is embedded as a
+// base64 data URI (PNG, SVG, JPEG or GIF; paths relative to `base_dir`); one
+// alone in a paragraph becomes a figure with its caption. Returns a complete
 // HTML document. Throws UsageError naming a missing or unsupported image.
 std::string markdown_to_html(const std::string& markdown, const std::filesystem::path& base_dir,
                              const std::string& title);
