@@ -2,7 +2,7 @@
 // and against the closed-form softmax Jacobian.
 #include "test_support.hpp"
 
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,8 +2,8 @@
 // checks, and containment of plugins that fail or return garbage.
 #include "test_support.hpp"
 
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/plugin_registry.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 // closed forms, invariances, numerical stability and head masks.
 #include "test_support.hpp"
 
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

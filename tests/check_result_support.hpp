@@ -2,7 +2,7 @@
 // failed, one result by name, and numbers read back from a detail string.
 #pragma once
 
-#include <attnlab/framework/check_result.hpp>
+#include <attnlab/framework/checks/check_result.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -4,8 +4,8 @@
 #include "check_result_support.hpp"
 #include "test_support.hpp"
 
-#include <attnlab/framework/data_model_checker.hpp>
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/checks/data_model_checker.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -3,8 +3,8 @@
 // gradient; and check-plugin's verdict on a forward whose derivative is cut.
 #include "test_support.hpp"
 
-#include <attnlab/framework/activation_checker.hpp>
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/checks/activation_checker.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
 // Figures rendered by gnuplot (PNG, SVG, data, script) and the report writer
 // (markdown to self-contained HTML).
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/figure.hpp>
-#include <attnlab/framework/report.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/reports/report.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The worker pool that trains the compared models side by side.
-#include <attnlab/framework/lockstep_pool.hpp>
+#include <attnlab/framework/training/lockstep_pool.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -3,9 +3,9 @@
 // kernel whatever the shape and wherever the buffers lie. This file is
 // compiled without fused multiply-add, like the kernels, so that the plain
 // loop below is the reference bit for bit.
-#include "ordered_product.hpp"
+#include "training/ordered_product.hpp"
 
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

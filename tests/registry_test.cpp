@@ -2,9 +2,9 @@
 // ids, lookups by id and kind.
 #include "test_support.hpp"
 
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/plugin_discovery.hpp>
-#include <attnlab/framework/plugin_registry.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/plugin_discovery.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The host's portable random numbers (attnlab::Rng and stream seeding).
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The schedule of side-by-side training: producer and consumers of batches.
-#include <attnlab/framework/step_pipeline.hpp>
+#include <attnlab/framework/training/step_pipeline.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,10 +1,10 @@
 #include "commands.hpp"
 
-#include <attnlab/framework/activation_checker.hpp>
-#include <attnlab/framework/activation_cost.hpp>
-#include <attnlab/framework/data_model_checker.hpp>
-#include <attnlab/framework/optimizer.hpp>
-#include <attnlab/framework/optimizer_checker.hpp>
+#include <attnlab/framework/checks/activation_checker.hpp>
+#include <attnlab/framework/checks/activation_cost.hpp>
+#include <attnlab/framework/checks/data_model_checker.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
+#include <attnlab/framework/checks/optimizer_checker.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

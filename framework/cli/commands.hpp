@@ -1,8 +1,8 @@
 // The attnlab subcommands. Each returns the process exit status.
 #pragma once
 
-#include <attnlab/framework/plugin_registry.hpp>
-#include <attnlab/framework/reproduce.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
+#include <attnlab/framework/reproduce/reproduce.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -2,14 +2,14 @@
 #include "progress.hpp"
 #include "stop_signals.hpp"
 
-#include <attnlab/framework/comparison.hpp>
-#include <attnlab/framework/comparison_report.hpp>
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/file_hash.hpp>
-#include <attnlab/framework/optimizer.hpp>
-#include <attnlab/framework/results_folder.hpp>
-#include <attnlab/framework/run_footprint.hpp>
-#include <attnlab/framework/seed_summary.hpp>
+#include <attnlab/framework/training/comparison.hpp>
+#include <attnlab/framework/results/comparison_report.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/common/file_hash.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/training/run_footprint.hpp>
+#include <attnlab/framework/analysis/seed_summary.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>

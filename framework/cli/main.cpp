@@ -1,8 +1,8 @@
 // attnlab command-line entry: parses arguments and dispatches to a command.
 #include "commands.hpp"
 
-#include <attnlab/framework/compare_config.hpp>
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

@@ -2,7 +2,7 @@
 #include "commands.hpp"
 #include "plugin_templates.hpp"
 
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <fmt/format.h>
 #include <boost/dll/runtime_symbol_info.hpp>

@@ -1,7 +1,7 @@
 #include "commands.hpp"
 
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/plugin_discovery.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/plugin_discovery.hpp>
 
 #include <spdlog/spdlog.h>
 

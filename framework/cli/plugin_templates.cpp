@@ -1,6 +1,6 @@
 #include "plugin_templates.hpp"
 
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <cctype>
 #include <string_view>

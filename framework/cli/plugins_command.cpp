@@ -1,6 +1,6 @@
 #include "commands.hpp"
 
-#include <attnlab/framework/optimizer.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

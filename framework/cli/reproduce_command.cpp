@@ -1,6 +1,6 @@
 #include "commands.hpp"
 
-#include <attnlab/framework/results_folder.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

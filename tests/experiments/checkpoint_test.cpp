@@ -2,10 +2,10 @@
 // are missing, foreign, newer, cut off or inconsistent.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/checkpoint.hpp>
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/learner.hpp>
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/training/learner.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Comparison configs: defaults, files, overrides, and the exact errors for
 // bad input.
-#include <attnlab/framework/compare_config.hpp>
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,8 +2,8 @@
 // the comparison is reported in lockstep.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/compare_config.hpp>
-#include <attnlab/framework/comparison.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 
 #include <catch2/catch.hpp>
 

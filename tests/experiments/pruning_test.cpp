@@ -3,10 +3,10 @@
 // without the masked heads.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/checkpoint.hpp>
-#include <attnlab/framework/comparison.hpp>
-#include <attnlab/framework/pruning.hpp>
-#include <attnlab/framework/random.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/training/comparison.hpp>
+#include <attnlab/framework/analysis/pruning.hpp>
+#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

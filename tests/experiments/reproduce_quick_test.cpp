@@ -4,7 +4,7 @@
 // the quick setting runs; the thresholds are stated where they are used.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/reproduce.hpp>
+#include <attnlab/framework/reproduce/reproduce.hpp>
 
 #include <catch2/catch.hpp>
 

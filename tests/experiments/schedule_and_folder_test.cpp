@@ -1,7 +1,7 @@
 // Log-point schedule, results-folder rules and metrics truncation.
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/results_folder.hpp>
-#include <attnlab/framework/training_schedule.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/training/training_schedule.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Detection of the plateau and of specialization events on trajectories
 // whose answer is known by construction, and the seed statistics.
-#include <attnlab/framework/seed_statistics.hpp>
-#include <attnlab/framework/specialization.hpp>
+#include <attnlab/framework/analysis/seed_statistics.hpp>
+#include <attnlab/framework/analysis/specialization.hpp>
 
 #include <catch2/catch.hpp>
 

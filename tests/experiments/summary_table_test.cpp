@@ -1,6 +1,6 @@
 // The printed summary table: one aligned row per activation, whatever the
 // length of the ids or the size of a diverged model's error.
-#include <attnlab/framework/comparison_report.hpp>
+#include <attnlab/framework/results/comparison_report.hpp>
 
 #include <catch2/catch.hpp>
 

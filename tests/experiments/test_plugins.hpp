@@ -1,7 +1,7 @@
 // Access to the built-in plugins from tests (their folder is set by CMake).
 #pragma once
 
-#include <attnlab/framework/plugin_registry.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
 
 #include <stdexcept>
 

@@ -1,9 +1,9 @@
 // Shared helpers of the model tests: plugin access and Monte Carlo checks.
 #pragma once
 
-#include <attnlab/framework/data_model.hpp>
-#include <attnlab/framework/optimizer.hpp>
-#include <attnlab/framework/plugin_registry.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
 
 #include <functional>
 #include <span>

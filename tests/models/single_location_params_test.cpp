@@ -2,7 +2,7 @@
 // names the plugin, the key and the offending value.
 #include "model_test_support.hpp"
 
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,7 +2,7 @@
 // bad plugin output, and the Bayes risk estimator's bookkeeping.
 #include "model_test_support.hpp"
 
-#include <attnlab/framework/errors.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -4,7 +4,7 @@
 // activation id, a header that disagrees with its config), to reach the
 // checks that come after the checksum.
 // Usage: resign_checkpoint IN OUT
-#include <attnlab/framework/file_hash.hpp>
+#include <attnlab/framework/common/file_hash.hpp>
 
 #include <fstream>
 #include <iostream>

@@ -2,8 +2,8 @@
 // with the Bayes risk curve.
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/figure.hpp>
-#include <attnlab/framework/report.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/reports/report.hpp>
 
 #include <fmt/format.h>
 

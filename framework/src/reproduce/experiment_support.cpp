@@ -1,7 +1,7 @@
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/results_folder.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
 
 #include <fmt/format.h>
 

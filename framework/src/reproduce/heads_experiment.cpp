@@ -3,8 +3,8 @@
 // exactly once H >= 3 (one head per support point).
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/figure.hpp>
-#include <attnlab/framework/report.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/reports/report.hpp>
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/report.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/reports/report.hpp>
 
 #include <fmt/format.h>
 

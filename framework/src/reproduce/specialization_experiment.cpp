@@ -2,9 +2,9 @@
 // variance: overlap trajectories m[h,f](t), r[h](t), and the detected events.
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/figure.hpp>
-#include <attnlab/framework/report.hpp>
-#include <attnlab/framework/specialization.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/reports/report.hpp>
+#include <attnlab/framework/analysis/specialization.hpp>
 
 #include <fmt/format.h>
 

@@ -1,0 +1,28 @@
+// What one sample costs an activation plugin: forward and backward wall time
+// per sample on random scores. `attnlab check-plugin` reports it so that an
+// author sees what a derived (dual-number) backward costs next to a
+// hand-written one. A measurement to read, never a pass/fail criterion.
+#pragma once
+
+#include <attnlab/framework/hosting/activation.hpp>
+#include <attnlab/framework/hosting/plugin_library.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace attnlab {
+
+struct ActivationCost {
+  ScoreShape shape;                   // batch measured per call
+  double forward_microseconds = 0.0;  // per sample
+  double backward_microseconds = 0.0;
+};
+
+// Times forward and backward on `shape` until each has run for at least
+// `min_seconds`; the best of three such rounds is kept (least disturbed by
+// other load).
+ActivationCost measure_activation_cost(const std::shared_ptr<const PluginLibrary>& plugin, const std::string& params,
+                                       ScoreShape shape, std::uint64_t seed, double min_seconds = 0.02);
+
+}  // namespace attnlab

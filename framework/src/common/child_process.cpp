@@ -1,0 +1,133 @@
+#include "common/child_process.hpp"
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+
+extern char** environ;
+
+namespace attnlab {
+namespace {
+
+std::string path_variable() {
+  if (const char* path = std::getenv("PATH")) return path;
+  // POSIX: with no PATH, search the system's default folders.
+  const std::size_t size = confstr(_CS_PATH, nullptr, 0);
+  std::string fallback(size, '\0');
+  if (size > 0) confstr(_CS_PATH, fallback.data(), size);
+  fallback.resize(fallback.empty() ? 0 : size - 1);
+  return fallback;
+}
+
+// Owns a file descriptor so that every exit path closes it.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+class SpawnActions {
+ public:
+  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
+  SpawnActions(const SpawnActions&) = delete;
+  SpawnActions& operator=(const SpawnActions&) = delete;
+  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
+  posix_spawn_file_actions_t* get() { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+void check_spawn_call(int status, std::string_view what) {
+  if (status != 0)
+    throw std::runtime_error(fmt::format("cannot prepare child process ({}): {}", what, std::strerror(status)));
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> find_on_path(const std::string& program) {
+  const std::string path = path_variable();
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    const std::size_t end = std::min(path.find(':', begin), path.size());
+    // An empty entry means the current folder.
+    const std::string folder = end > begin ? path.substr(begin, end - begin) : ".";
+    const std::filesystem::path candidate = std::filesystem::path(folder) / program;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate, error) && ::access(candidate.c_str(), X_OK) == 0)
+      return std::filesystem::absolute(candidate, error);
+    begin = end + 1;
+  }
+  return std::nullopt;
+}
+
+ProcessOutcome run_process(const std::filesystem::path& executable, const std::vector<std::string>& arguments,
+                           const std::filesystem::path& working_directory) {
+  int pipe_ends[2];
+  if (::pipe2(pipe_ends, O_CLOEXEC) != 0)
+    throw std::runtime_error(fmt::format("cannot create a pipe for {}: {}", executable.string(), std::strerror(errno)));
+  FileDescriptor read_end(pipe_ends[0]);
+  FileDescriptor write_end(pipe_ends[1]);
+
+  SpawnActions actions;
+  check_spawn_call(posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0), "stdin");
+  check_spawn_call(posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0), "stdout");
+  check_spawn_call(posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDERR_FILENO), "stderr");
+  check_spawn_call(posix_spawn_file_actions_addchdir_np(actions.get(), working_directory.c_str()), "chdir");
+
+  std::vector<std::string> argv_storage;
+  argv_storage.push_back(executable.string());
+  argv_storage.insert(argv_storage.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& argument : argv_storage) argv.push_back(argument.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = 0;
+  const int spawn_status = posix_spawn(&pid, executable.c_str(), actions.get(), nullptr, argv.data(), environ);
+  if (spawn_status != 0)
+    throw std::runtime_error(fmt::format("cannot start {}: {}", executable.string(), std::strerror(spawn_status)));
+  write_end.reset();  // the child holds its own copy; EOF arrives when it exits
+
+  ProcessOutcome outcome;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t count = ::read(read_end.get(), buffer, sizeof buffer);
+    if (count > 0) {
+      outcome.standard_error.append(buffer, static_cast<std::size_t>(count));
+    } else if (count == 0 || errno != EINTR) {
+      break;
+    }
+  }
+
+  int wait_status = 0;
+  while (::waitpid(pid, &wait_status, 0) < 0) {
+    if (errno != EINTR)
+      throw std::runtime_error(fmt::format("cannot wait for {}: {}", executable.string(), std::strerror(errno)));
+  }
+  outcome.exited_normally = WIFEXITED(wait_status);
+  if (outcome.exited_normally) outcome.exit_code = WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) outcome.signal = WTERMSIG(wait_status);
+  return outcome;
+}
+
+}  // namespace attnlab

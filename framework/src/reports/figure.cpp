@@ -1,0 +1,89 @@
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/common/atomic_files.hpp>
+
+#include "common/child_process.hpp"
+#include "reports/gnuplot_script.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
+
+namespace attnlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// gnuplot echoes the failing command before its message, which reads
+// `"script.gp" line N: reason`; that line says the most.
+std::string gnuplot_message(const std::string& standard_error) {
+  std::string first_non_blank;
+  std::size_t begin = 0;
+  while (begin < standard_error.size()) {
+    std::size_t end = standard_error.find('\n', begin);
+    if (end == std::string::npos) end = standard_error.size();
+    const std::string_view line(standard_error.data() + begin, end - begin);
+    if (line.find(".gp\" line ") != std::string_view::npos) return std::string(line);
+    if (first_non_blank.empty() && line.find_first_not_of(" \t\r^") != std::string_view::npos) first_non_blank = line;
+    begin = end + 1;
+  }
+  return first_non_blank.empty() ? "no message" : first_non_blank;
+}
+
+void render(std::span<const Figure> panels, const Canvas& canvas, const fs::path& stem) {
+  if (stem.filename().empty()) throw UsageError(fmt::format("figure path '{}' has no file name", stem.string()));
+  const std::string stem_name = stem.filename().string();
+  const GnuplotFiles files = gnuplot_files(panels, canvas, stem_name);
+
+  const std::optional<fs::path> gnuplot = find_on_path("gnuplot");
+  if (!gnuplot) throw UsageError("gnuplot not found on PATH; run scripts/setup.sh");
+
+  const fs::path folder = fs::absolute(stem).parent_path();
+  fs::create_directories(folder);
+  const fs::path script = folder / (stem_name + ".gp");
+  const fs::path png = folder / (stem_name + ".png");
+  const fs::path svg = folder / (stem_name + ".svg");
+  write_file_atomically(folder / (stem_name + ".dat"), files.data);
+  write_file_atomically(script, files.script);
+  // Stale images must not pass for fresh ones if gnuplot stops early.
+  fs::remove(png);
+  fs::remove(svg);
+
+  // -d: ignore the user's ~/.gnuplot, so the output depends on the script only.
+  const ProcessOutcome outcome = run_process(*gnuplot, {"-d", script.filename().string()}, folder);
+  if (!outcome.exited_normally)
+    throw std::runtime_error(
+        fmt::format("gnuplot was killed by signal {} while running {}", outcome.signal, script.string()));
+  if (outcome.exit_code != 0)
+    throw std::runtime_error(
+        fmt::format("gnuplot failed on {}: {}", script.string(), gnuplot_message(outcome.standard_error)));
+  for (const fs::path& image : {png, svg}) {
+    std::error_code error;
+    if (fs::file_size(image, error) == 0 || error)
+      throw std::runtime_error(fmt::format("gnuplot did not write {} (script {})", image.string(), script.string()));
+  }
+}
+
+}  // namespace
+
+void render_figure(const Figure& figure, const std::filesystem::path& stem) {
+  const Canvas canvas{.title = {}, .columns = 1, .width = figure.width, .height = figure.height, .multiplot = false};
+  render(std::span<const Figure>(&figure, 1), canvas, stem);
+}
+
+void render_figure_grid(const FigureGrid& grid, const std::filesystem::path& stem) {
+  if (grid.columns == 0) throw UsageError(fmt::format("figure {}: a grid needs at least one column", stem.string()));
+  const std::size_t columns = std::min(grid.columns, std::max<std::size_t>(grid.panels.size(), 1));
+  const std::size_t rows = (grid.panels.size() + columns - 1) / columns;
+  const Canvas canvas{.title = grid.title,
+                      .columns = columns,
+                      .width = grid.panel_width * static_cast<int>(columns),
+                      .height = grid.panel_height * static_cast<int>(rows) + (grid.title.empty() ? 0 : 30),
+                      .multiplot = true};
+  render(grid.panels, canvas, stem);
+}
+
+}  // namespace attnlab

@@ -1,0 +1,232 @@
+#include "reports/gnuplot_script.hpp"
+
+#include <attnlab/framework/common/errors.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace attnlab {
+namespace {
+
+// The same palette as the built-in SVG charts, so figures and charts match.
+const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+                               "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
+// Filled circle, square, triangle, inverted triangle, diamond, then open ones:
+// series stay distinguishable in grayscale.
+const int kPointTypes[] = {7, 5, 9, 11, 13, 6, 4, 8, 10, 12};
+constexpr const char* kFont = "sans,11";
+
+// A single-quoted gnuplot string: no escapes inside except '' for a quote.
+// Control characters (a newline would end the command) become spaces. The
+// terminals are `noenhanced`, so ^ _ @ { } are shown as written.
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\'')
+      out += "''";
+    else if (byte < 0x20 || byte == 0x7f)
+      out += ' ';
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string number(double value) {
+  return fmt::format("{}", value);
+}
+
+struct PanelContext {
+  const std::string& stem_name;
+  std::size_t panel;
+  bool multiplot;
+  std::string where() const {
+    return multiplot ? fmt::format("figure {}, panel {}", stem_name, panel + 1) : fmt::format("figure {}", stem_name);
+  }
+};
+
+void validate(const Figure& figure, const PanelContext& context) {
+  for (const FigureSeries& series : figure.series) {
+    if (series.x.size() != series.y.size())
+      throw UsageError(fmt::format("{}: series '{}' has {} x values but {} y values", context.where(), series.label,
+                                   series.x.size(), series.y.size()));
+    if (!series.error.empty() && series.error.size() != series.y.size())
+      throw UsageError(fmt::format("{}: series '{}' has {} error values for {} points", context.where(), series.label,
+                                   series.error.size(), series.y.size()));
+  }
+  if (figure.y_range) {
+    const auto [low, high] = *figure.y_range;
+    if (!std::isfinite(low) || !std::isfinite(high) || !(low < high) || (figure.log_y && low <= 0.0))
+      throw UsageError(fmt::format("{}: y range [{}, {}] is not a valid{} range", context.where(), low, high,
+                                   figure.log_y ? " logarithmic" : ""));
+  }
+}
+
+bool plottable(const Figure& figure, double x, double y) {
+  return std::isfinite(x) && std::isfinite(y) && (!figure.log_x || x > 0.0) && (!figure.log_y || y > 0.0);
+}
+
+struct XExtent {
+  double low = std::numeric_limits<double>::infinity();
+  double high = -std::numeric_limits<double>::infinity();
+};
+
+// One data block per series; returns the number of points written.
+std::size_t write_block(const Figure& figure, const FigureSeries& series, std::size_t index, std::string& data,
+                        XExtent& extent) {
+  std::string label = series.label;
+  for (char& c : label)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  data += fmt::format("# index {}: {}\n", index, label);
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < series.x.size(); ++i) {
+    if (!plottable(figure, series.x[i], series.y[i])) continue;
+    data += number(series.x[i]) + ' ' + number(series.y[i]);
+    if (!series.error.empty()) {
+      // A bar that cannot be drawn is left out; the point stays.
+      const double error = std::isfinite(series.error[i]) ? std::abs(series.error[i]) : 0.0;
+      data += ' ' + number(error);
+    }
+    data += '\n';
+    extent.low = std::min(extent.low, series.x[i]);
+    extent.high = std::max(extent.high, series.x[i]);
+    ++count;
+  }
+  data += "\n\n";  // two blank lines end a gnuplot index block
+  return count;
+}
+
+std::string style_clause(const FigureSeries& series, std::size_t position, bool error_bars) {
+  const std::string color = fmt::format("lc rgb '{}' lw 2", kColors[position % std::size(kColors)]);
+  const std::string point = fmt::format("pt {} ps 0.9", kPointTypes[position % std::size(kPointTypes)]);
+  using Style = FigureSeries::Style;
+  switch (series.style) {
+    case Style::Lines:
+      return error_bars ? "yerrorlines " + color + " pt -1" : "lines " + color;
+    case Style::Points:
+      return (error_bars ? "yerrorbars " : "points ") + color + ' ' + point;
+    case Style::Dashed:
+      return error_bars ? "yerrorlines " + color + " dt 2 pt -1" : "lines " + color + " dt 2";
+    case Style::LinesPoints:
+      break;
+  }
+  return (error_bars ? "yerrorlines " : "linespoints ") + color + ' ' + point;
+}
+
+// Settings that differ between panels are all written for every panel, so a
+// panel never inherits the previous one's.
+void write_panel(const Figure& figure, const PanelContext& context, std::size_t& next_index, std::string& data,
+                 std::string& commands) {
+  validate(figure, context);
+  std::vector<std::string> plots;
+  std::size_t points = 0;
+  XExtent extent;
+  for (std::size_t s = 0; s < figure.series.size(); ++s) {
+    const FigureSeries& series = figure.series[s];
+    const std::size_t count = write_block(figure, series, next_index, data, extent);
+    if (count == 0) {
+      // Still listed in the key, so a series that produced nothing is visible.
+      plots.push_back(fmt::format("keyentry with {} title {}", style_clause(series, s, false), quoted(series.label)));
+    } else {
+      const bool error_bars = !series.error.empty();
+      plots.push_back(fmt::format("data index {} using {} with {} title {}", next_index, error_bars ? "1:2:3" : "1:2",
+                                  style_clause(series, s, error_bars), quoted(series.label)));
+    }
+    ++next_index;
+    points += count;
+  }
+  for (std::size_t h = 0; h < figure.horizontal_lines.size(); ++h) {
+    const auto& [label, y] = figure.horizontal_lines[h];
+    if (!std::isfinite(y) || (figure.log_y && y <= 0.0)) continue;
+    plots.push_back(
+        fmt::format("{} with lines lc rgb '#555555' lw 1.5 dt {} title {}", number(y), 3 + h % 3, quoted(label)));
+  }
+
+  commands += fmt::format("  set title {}\n", quoted(figure.title));
+  commands += fmt::format("  set xlabel {}\n", quoted(figure.x_label));
+  commands += fmt::format("  set ylabel {}\n", quoted(figure.y_label));
+  commands += figure.log_x ? "  set logscale x\n" : "  unset logscale x\n";
+  commands += figure.log_y ? "  set logscale y\n" : "  unset logscale y\n";
+  commands += "  unset label\n";
+  // Room around the points on linear axes (offsets mean nothing on log ones).
+  commands += fmt::format("  set offsets {}, {}\n", figure.log_x ? "0, 0" : "graph 0.02, graph 0.02",
+                          figure.log_y ? "0, 0" : "graph 0.05, graph 0.05");
+  if (points == 0) {
+    // Nothing to autoscale from: a fixed frame and a note instead of an error,
+    // so one diverged run does not stop a whole report.
+    commands += figure.log_x ? "  set xrange [1:10]\n" : "  set xrange [0:1]\n";
+    commands += "  set label 'no finite data' at graph 0.5, graph 0.5 center\n";
+  } else if (!figure.log_x) {
+    commands += "  set xrange [*:*]\n";
+  } else {
+    // gnuplot ignores offsets on a log axis and widens it to whole decades,
+    // which puts the first and last points on the frame: pad by 3% instead.
+    const double factor = extent.high > extent.low ? std::pow(extent.high / extent.low, 0.03) : 1.5;
+    commands += fmt::format("  set xrange [{}:{}]\n", number(extent.low / factor), number(extent.high * factor));
+  }
+  if (figure.y_range)
+    commands += fmt::format("  set yrange [{}:{}]\n", number(figure.y_range->first), number(figure.y_range->second));
+  else if (points == 0 && figure.horizontal_lines.empty())
+    commands += figure.log_y ? "  set yrange [1:10]\n" : "  set yrange [0:1]\n";
+  else
+    commands += "  set yrange [*:*]\n";
+  // gnuplot needs one real plot in the command (keyentry alone fails an assertion).
+  if (points == 0) plots.insert(plots.begin(), "NaN notitle");
+  commands += "  plot " + plots.front();
+  for (std::size_t p = 1; p < plots.size(); ++p) commands += ", \\\n       " + plots[p];
+  commands += '\n';
+}
+
+}  // namespace
+
+GnuplotFiles gnuplot_files(std::span<const Figure> panels, const Canvas& canvas, const std::string& stem_name) {
+  if (panels.empty()) throw UsageError(fmt::format("figure {}: no panels to draw", stem_name));
+  if (!canvas.multiplot && panels.size() != 1)
+    throw UsageError(fmt::format("figure {}: several panels need a grid", stem_name));
+  if (canvas.columns == 0) throw UsageError(fmt::format("figure {}: a grid needs at least one column", stem_name));
+  if (canvas.width <= 0 || canvas.height <= 0)
+    throw UsageError(fmt::format("figure {}: size {}x{} is not positive", stem_name, canvas.width, canvas.height));
+
+  GnuplotFiles files;
+  files.data = "# attnlab figure data: one block (gnuplot index) per series; columns x y [error]\n";
+  files.data += "# Points that cannot be drawn (not finite, or not positive on a log axis) are left out.\n";
+
+  std::string commands;
+  std::size_t next_index = 0;
+  for (std::size_t p = 0; p < panels.size(); ++p)
+    write_panel(panels[p], PanelContext{stem_name, p, canvas.multiplot}, next_index, files.data, commands);
+
+  std::string& s = files.script;
+  s += fmt::format("# gnuplot script written by attnlab. Re-render from this folder with: gnuplot -d {}\n",
+                   quoted(stem_name + ".gp"));
+  s += "set encoding utf8\n";
+  s += fmt::format("stem = {}\n", quoted(stem_name));
+  s += "data = stem.'.dat'\n";
+  s += "set grid\n";
+  s += "set key outside right top Left reverse\n";
+  s += "do for [format in \"png svg\"] {\n";
+  s += "  if (format eq \"png\") {\n";
+  s += fmt::format("    set terminal pngcairo size {},{} font '{}' noenhanced background '#ffffff'\n", canvas.width,
+                   canvas.height, kFont);
+  s += "  } else {\n";
+  s += fmt::format("    set terminal svg size {},{} fixed font '{}' noenhanced background '#ffffff'\n", canvas.width,
+                   canvas.height, kFont);
+  s += "  }\n";
+  s += "  set output stem.'.'.format\n";
+  if (canvas.multiplot) {
+    const std::size_t rows = (panels.size() + canvas.columns - 1) / canvas.columns;
+    s += fmt::format("  set multiplot layout {},{} rowsfirst title {}\n", rows, canvas.columns, quoted(canvas.title));
+  }
+  s += commands;
+  if (canvas.multiplot) s += "  unset multiplot\n";
+  s += "}\n";
+  s += "unset output\n";
+  return files;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,201 @@
+#include <attnlab/framework/results/comparison_report.hpp>
+#include <attnlab/framework/reports/svg_chart.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+namespace attnlab {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json matrix_json(const RowMatrix& m) {
+  Json rows = Json::array();
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    Json row = Json::array();
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(m(r, c));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+Json vector_json(const Eigen::VectorXd& v) {
+  Json out = Json::array();
+  for (Eigen::Index i = 0; i < v.size(); ++i) out.push_back(v[i]);
+  return out;
+}
+
+// JSON has no NaN: missing measurements are written as null.
+Json number_or_null(double value) {
+  return std::isfinite(value) ? Json(value) : Json(nullptr);
+}
+
+std::vector<Json> parse_lines(const std::string& jsonl) {
+  std::vector<Json> records;
+  std::istringstream in(jsonl);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) records.push_back(Json::parse(line));
+  }
+  return records;
+}
+
+std::string format_value(double value) {
+  // Fixed decimals keep the table's columns comparable at a glance; a
+  // diverged model's huge error switches to scientific so it fits its column.
+  if (!std::isfinite(value)) return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+  return std::abs(value) < 1e5 ? fmt::format("{:.4f}", value) : fmt::format("{:.3e}", value);
+}
+
+}  // namespace
+
+std::string metrics_lines(const LogPoint& point, const std::optional<BayesRiskEstimate>& bayes_risk) {
+  std::string text;
+  for (const ModelLog& model : point.models) {
+    Json record;
+    record["activation"] = model.activation;
+    record["step"] = point.step;
+    record["t"] = point.time;
+    record["stopped"] = model.status.stopped;
+    if (model.status.stopped) {
+      record["stopped_step"] = model.status.stopped_step;
+      record["reason"] = model.status.reason;
+    }
+    record["train_mse"] = number_or_null(model.train_mse);
+    if (model.evaluation) {
+      const Evaluation& e = *model.evaluation;
+      record["test_mse"] = number_or_null(e.test_mse);
+      if (bayes_risk) record["excess_risk"] = number_or_null(e.test_mse - bayes_risk->mean);
+      record["key_overlaps"] = matrix_json(e.key_overlaps);
+      record["value_overlaps"] = vector_json(e.value_overlaps);
+      if (e.key_gram.size() > 0) {
+        record["key_gram"] = matrix_json(e.key_gram);
+        record["value_gram"] = matrix_json(e.value_gram);
+      }
+      record["usage"] = vector_json(e.usage);
+      record["biases"] = vector_json(e.biases);
+      if (!e.activation_parameters.empty()) record["activation_parameters"] = e.activation_parameters;
+    }
+    text += record.dump() + "\n";
+  }
+  return text;
+}
+
+std::vector<FinalResult> final_results(const std::string& metrics_jsonl) {
+  std::vector<FinalResult> results;
+  std::map<std::string, std::size_t> index;
+  for (const Json& record : parse_lines(metrics_jsonl)) {
+    const auto name = record["activation"].get<std::string>();
+    if (index.count(name) == 0) {
+      index[name] = results.size();
+      results.push_back({name, std::numeric_limits<double>::quiet_NaN(), 0.0, false, 0, ""});
+    }
+    FinalResult& result = results[index[name]];
+    if (record.contains("test_mse") && record["test_mse"].is_number()) {
+      result.test_mse = record["test_mse"].get<double>();
+      result.time = record["t"].get<double>();
+    }
+    result.stopped = record["stopped"].get<bool>();
+    if (result.stopped) {
+      result.stopped_step = record["stopped_step"].get<std::uint64_t>();
+      result.reason = record["reason"].get<std::string>();
+    }
+  }
+  return results;
+}
+
+std::string summary_csv(const std::vector<FinalResult>& results, const std::vector<ModelStatus>& statuses,
+                        const std::optional<BayesRiskEstimate>& bayes_risk) {
+  std::string csv =
+      "activation,final_test_mse,bayes_risk,bayes_risk_stderr,excess_risk,status,stopped_step,"
+      "wall_seconds,reason\n";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const FinalResult& r = results[i];
+    const double bayes = bayes_risk ? bayes_risk->mean : std::nan("");
+    const double stderr_ = bayes_risk ? bayes_risk->standard_error : std::nan("");
+    std::string reason = r.reason;
+    for (char& c : reason) {
+      if (c == '"') c = '\'';
+    }
+    csv += fmt::format("{},{:.10g},{:.10g},{:.3g},{:.10g},{},{},{:.3f},\"{}\"\n", r.activation, r.test_mse, bayes,
+                       stderr_, r.test_mse - bayes, r.stopped ? "stopped" : "ok", r.stopped ? r.stopped_step : 0,
+                       i < statuses.size() ? statuses[i].wall_seconds : 0.0, reason);
+  }
+  return csv;
+}
+
+std::string summary_table(const std::vector<FinalResult>& results, const std::vector<ModelStatus>& statuses,
+                          const std::optional<BayesRiskEstimate>& bayes_risk) {
+  std::size_t id_width = std::string_view("activation").size();
+  for (const FinalResult& r : results) id_width = std::max(id_width, r.activation.size());
+  std::string table = fmt::format("{:<{}} {:>10} {:>10} {:>10} {:>9}  {}\n", "activation", id_width, "test MSE",
+                                  "Bayes risk", "excess", "time (s)", "status");
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const FinalResult& r = results[i];
+    const double bayes = bayes_risk ? bayes_risk->mean : std::nan("");
+    const std::string status =
+        r.stopped ? fmt::format("stopped at step {} ({})", r.stopped_step, r.reason) : std::string("ok");
+    table += fmt::format("{:<{}} {:>10} {:>10} {:>10} {:>9.1f}  {}\n", r.activation, id_width, format_value(r.test_mse),
+                         format_value(bayes), format_value(r.test_mse - bayes),
+                         i < statuses.size() ? statuses[i].wall_seconds : 0.0, status);
+  }
+  if (bayes_risk) {
+    table += fmt::format("Bayes risk {:.6g} +- {:.2g} (Monte Carlo, {} samples)\n", bayes_risk->mean,
+                         bayes_risk->standard_error, bayes_risk->samples);
+  }
+  return table;
+}
+
+std::vector<std::pair<std::string, std::string>> comparison_plots(const std::string& metrics_jsonl,
+                                                                  const std::optional<BayesRiskEstimate>& bayes_risk) {
+  std::vector<ChartSeries> error_series;
+  std::map<std::string, std::vector<ChartSeries>> overlap_series;  // activation -> m[h,f] curves
+  std::map<std::string, std::size_t> error_index;
+  double t_min = std::numeric_limits<double>::infinity();
+  double t_max = 0.0;
+  for (const Json& record : parse_lines(metrics_jsonl)) {
+    const auto name = record["activation"].get<std::string>();
+    const double t = record["t"].get<double>();
+    if (t <= 0.0 || !record.contains("test_mse") || !record["test_mse"].is_number()) continue;
+    t_min = std::min(t_min, t);
+    t_max = std::max(t_max, t);
+    if (error_index.count(name) == 0) {
+      error_index[name] = error_series.size();
+      error_series.push_back({name, {}, false});
+    }
+    error_series[error_index[name]].points.emplace_back(t, record["test_mse"].get<double>());
+    auto& curves = overlap_series[name];
+    const Json& m = record["key_overlaps"];
+    for (std::size_t h = 0; h < m.size(); ++h) {
+      for (std::size_t f = 0; f < m[h].size(); ++f) {
+        const std::size_t k = h * m[h].size() + f;
+        if (curves.size() <= k) curves.resize(k + 1);
+        curves[k].name = fmt::format("m[head {}, feature {}]", h + 1, f + 1);
+        curves[k].points.emplace_back(t, m[h][f].get<double>());
+      }
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> plots;
+  if (bayes_risk && t_max > 0.0) {
+    error_series.push_back({"Bayes risk", {{t_min, bayes_risk->mean}, {t_max, bayes_risk->mean}}, true});
+  }
+  plots.emplace_back(
+      "test_error.svg",
+      line_chart_svg({"Test error during training", "time t = samples / D", "test MSE", true, false}, error_series));
+  for (const auto& [name, curves] : overlap_series) {
+    plots.emplace_back("overlaps_" + name + ".svg",
+                       line_chart_svg({"Key overlaps with the teacher features: " + name, "time t = samples / D",
+                                       "m = k_h . k*_f / D", true, false},
+                                      curves));
+  }
+  return plots;
+}
+
+}  // namespace attnlab
