@@ -3,6 +3,7 @@
 #include "stop_signals.hpp"
 
 #include <attnlab/framework/training/comparison.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
@@ -101,7 +102,7 @@ void write_finished_outputs(const Comparison& comparison, const ResultsFolder& f
       spdlog::info("no checkpoint for {}: it stopped at step {}", id, comparison.statuses()[i].stopped_step);
       continue;
     }
-    outputs.stage(folder.file("checkpoints") / (id + ".ckpt"), checkpoint_text(comparison.checkpoint(i)));
+    outputs.stage(folder.file("checkpoints") / (id + ".ckpt"), checkpoint_text(make_checkpoint(comparison, i)));
   }
   outputs.stage(folder.file("summary.csv"), summary_csv(results, comparison.statuses(), comparison.bayes_risk()));
   outputs.commit();

@@ -36,7 +36,7 @@ struct TrainedModels {
 
   // A fresh copy of model m, which pruning may mask freely.
   std::unique_ptr<Learner> copy(std::size_t m) {
-    const attnlab::Checkpoint trained = comparison.checkpoint(m);
+    const attnlab::Checkpoint trained = attnlab::make_checkpoint(comparison, m);
     auto learner = std::make_unique<Learner>(
         trained.shape, attnlab::Activation(registry.get(trained.activation), trained.activation_params), kTestSize);
     attnlab::restore_learner(*learner, trained);

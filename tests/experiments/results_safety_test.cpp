@@ -4,11 +4,11 @@
 // types are checked before any work.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/atomic_files.hpp>
-#include <attnlab/framework/compare_config.hpp>
-#include <attnlab/framework/comparison.hpp>
-#include <attnlab/framework/errors.hpp>
-#include <attnlab/framework/results_folder.hpp>
+#include <attnlab/framework/common/atomic_files.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/training/comparison.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
 
 #include <catch2/catch.hpp>
 #include <unistd.h>
@@ -242,9 +242,9 @@ TEST_CASE("an impossible size is refused before any work, naming the keys", "[re
   CHECK_THAT(error_of([&] { attnlab::Comparison(config, registry); }),
              StartsWith("the run needs about ") &&
                  Contains("most of it is the test set (eval.test_size = 4096 x L = 8 x data.D = 10000000 numbers)"));
-  // Refused from the sizes, not by an allocation that failed (which takes
-  // many seconds at this size).
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  // Refused from the sizes, not after minutes of drawing a test set (a loose
+  // bound: machines under load and sanitizer builds are slow).
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
 }
 
 TEST_CASE("Gram matrices are logged only up to eval.max_gram_heads", "[results][safety]") {

@@ -65,7 +65,7 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
           random[id].resize(kHeads);
         }
         // A copy of the trained model, so that masking heads leaves the run untouched.
-        const Checkpoint trained = comparison.checkpoint(m);
+        const Checkpoint trained = make_checkpoint(comparison, m);
         const std::uint32_t chunk = std::min(config.test_size, kEvaluationChunk);
         Learner learner(trained.shape,
                         Activation(context.registry.get(id, PluginKind::Activation), trained.activation_params), chunk);

@@ -318,6 +318,11 @@ Checkpoint make_checkpoint(const Learner& learner, const CompareConfig& config, 
   return checkpoint;
 }
 
+Checkpoint make_checkpoint(const Comparison& comparison, std::size_t model) {
+  return make_checkpoint(comparison.learner(model), comparison.config(), comparison.step(),
+                         comparison.schedule().time_at(comparison.step()));
+}
+
 void restore_learner(Learner& learner, const Checkpoint& checkpoint) {
   const LearnerShape& have = learner.shape();
   const LearnerShape& want = checkpoint.shape;

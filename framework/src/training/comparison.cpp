@@ -43,7 +43,7 @@ class StateWriter {
   void u64(std::uint64_t value) { bytes_.append(reinterpret_cast<const char*>(&value), 8); }
   void doubles(const double* data, std::size_t count) {
     u64(count);
-    bytes_.append(reinterpret_cast<const char*>(data), count * sizeof(double));
+    if (count > 0) bytes_.append(reinterpret_cast<const char*>(data), count * sizeof(double));
   }
   void string(const std::string& text) {
     u64(text.size());
@@ -99,7 +99,8 @@ class StateReader {
       fail(fmt::format("it holds {} {}, the run has {}", count, what, expected));
     }
     if (position_ + expected * sizeof(double) > end_) fail("truncated");
-    std::memcpy(data, bytes_.data() + position_, expected * sizeof(double));
+    // (memcpy wants valid pointers even for 0 bytes; an empty vector has none.)
+    if (expected > 0) std::memcpy(data, bytes_.data() + position_, expected * sizeof(double));
     position_ += expected * sizeof(double);
   }
   std::string string() {
@@ -183,10 +184,6 @@ Comparison::~Comparison() = default;
 
 const Learner& Comparison::learner(std::size_t model) const {
   return models_.at(model)->learner;
-}
-
-Checkpoint Comparison::checkpoint(std::size_t model) const {
-  return make_checkpoint(learner(model), config_, step_, schedule_.time_at(step_));
 }
 
 std::vector<std::shared_ptr<const PluginLibrary>> Comparison::plugins() const {

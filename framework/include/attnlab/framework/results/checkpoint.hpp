@@ -21,6 +21,7 @@
 #pragma once
 
 #include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/training/learner.hpp>
 #include <attnlab/sdk/types.hpp>
 
@@ -50,6 +51,9 @@ struct Checkpoint {
 
 // The learner's parameters with the run's config, at `step` / `time`.
 Checkpoint make_checkpoint(const Learner& learner, const CompareConfig& config, std::uint64_t step, double time);
+
+// Model `model` of a comparison, at the comparison's current step.
+Checkpoint make_checkpoint(const Comparison& comparison, std::size_t model);
 
 // Copies the checkpoint's parameters into `learner`; throws UsageError when
 // the learner's shape or activation parameter count differs.

@@ -7,7 +7,6 @@
 // reported; the others carry on.
 #pragma once
 
-#include <attnlab/framework/results/checkpoint.hpp>
 #include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
@@ -63,7 +62,6 @@ class Comparison {
   const TestSet& test_set() const { return test_set_; }
   // The model of activations()[model], as trained up to step().
   const Learner& learner(std::size_t model) const;
-  Checkpoint checkpoint(std::size_t model) const;
   // Plugin files the results depend on (data model, optimizer, activations).
   std::vector<std::shared_ptr<const PluginLibrary>> plugins() const;
 
