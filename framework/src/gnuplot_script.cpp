@@ -76,27 +76,36 @@ struct XExtent {
   double high = -std::numeric_limits<double>::infinity();
 };
 
-// One data block per series; returns the number of points written.
+// One data block per series that has points to draw; returns their number.
+// gnuplot does not count a block without points (its blank lines merge with
+// the separators around it), so writing one would make every later `index`
+// point at the next series' data: a series without points gets a comment only.
 std::size_t write_block(const Figure& figure, const FigureSeries& series, std::size_t index, std::string& data,
                         XExtent& extent) {
   std::string label = series.label;
   for (char& c : label)
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  data += fmt::format("# index {}: {}\n", index, label);
+  std::string points;
   std::size_t count = 0;
   for (std::size_t i = 0; i < series.x.size(); ++i) {
     if (!plottable(figure, series.x[i], series.y[i])) continue;
-    data += number(series.x[i]) + ' ' + number(series.y[i]);
+    points += number(series.x[i]) + ' ' + number(series.y[i]);
     if (!series.error.empty()) {
       // A bar that cannot be drawn is left out; the point stays.
       const double error = std::isfinite(series.error[i]) ? std::abs(series.error[i]) : 0.0;
-      data += ' ' + number(error);
+      points += ' ' + number(error);
     }
-    data += '\n';
+    points += '\n';
     extent.low = std::min(extent.low, series.x[i]);
     extent.high = std::max(extent.high, series.x[i]);
     ++count;
   }
+  if (count == 0) {
+    data += fmt::format("# no block: {} has no point to draw\n", label);
+    return 0;
+  }
+  data += fmt::format("# index {}: {}\n", index, label);
+  data += points;
   data += "\n\n";  // two blank lines end a gnuplot index block
   return count;
 }
@@ -132,11 +141,11 @@ void write_panel(const Figure& figure, const PanelContext& context, std::size_t&
     if (count == 0) {
       // Still listed in the key, so a series that produced nothing is visible.
       plots.push_back(fmt::format("keyentry with {} title {}", style_clause(series, s, false), quoted(series.label)));
-    } else {
-      const bool error_bars = !series.error.empty();
-      plots.push_back(fmt::format("data index {} using {} with {} title {}", next_index, error_bars ? "1:2:3" : "1:2",
-                                  style_clause(series, s, error_bars), quoted(series.label)));
+      continue;
     }
+    const bool error_bars = !series.error.empty();
+    plots.push_back(fmt::format("data index {} using {} with {} title {}", next_index, error_bars ? "1:2:3" : "1:2",
+                                style_clause(series, s, error_bars), quoted(series.label)));
     ++next_index;
     points += count;
   }
@@ -193,7 +202,7 @@ GnuplotFiles gnuplot_files(std::span<const Figure> panels, const Canvas& canvas,
     throw UsageError(fmt::format("figure {}: size {}x{} is not positive", stem_name, canvas.width, canvas.height));
 
   GnuplotFiles files;
-  files.data = "# attnlab figure data: one block (gnuplot index) per series; columns x y [error]\n";
+  files.data = "# attnlab figure data: one block (gnuplot index) per series with points; columns x y [error]\n";
   files.data += "# Points that cannot be drawn (not finite, or not positive on a log axis) are left out.\n";
 
   std::string commands;
