@@ -222,6 +222,34 @@ TEST_CASE("a figure grid draws several panels into one image", "[figure]") {
   CHECK(contains(svg, "no finite data"));
 }
 
+TEST_CASE("a heat map draws each cell's value, NaN included, and sizes the image to the table", "[figure]") {
+  TempFolder folder;
+  attnlab::HeatMap map;
+  map.title = "final key overlaps";
+  map.row_labels = {"head 1", "head 2"};
+  map.column_labels = {"f1", "f2", "mean direction"};
+  map.values = {{0.5, -1.2, NAN}, {0.004, 2.3, -0.4}};
+  attnlab::render_heat_map(map, folder.path() / "final");
+
+  check_png(folder.path() / "final.png", 530, 300);  // 110 px per column, at least 300 px high
+  const std::string data = read_file(folder.path() / "final.dat");
+  CHECK(contains(data, "\n1 1 0.5\n2 1 -1.2\n3 1 NaN\n1 2 0.004\n2 2 2.3\n3 2 -0.4\n"));
+  const std::string svg = read_file(folder.path() / "final.svg");
+  check_svg(svg);
+  for (const char* text : {">0.50<", ">-1.20<", ">nan<", ">0.00<", ">2.30<", ">-0.40<", "mean direction", "head 2"})
+    CHECK(contains(svg, text));
+  CHECK(contains(read_file(folder.path() / "final.gp"), "set cbrange [-scale:scale]"));
+  CHECK(contains(read_file(folder.path() / "final.gp"), "scale = 2.3"));
+
+  map.values[1].pop_back();
+  CHECK_THROWS_WITH(attnlab::render_heat_map(map, folder.path() / "bad"),
+                    "figure bad: row 2 has 2 values for 3 columns");
+  map.values.pop_back();
+  CHECK_THROWS_WITH(attnlab::render_heat_map(map, folder.path() / "bad"),
+                    "figure bad: 1 rows of values for 2 row labels");
+  CHECK_FALSE(fs::exists(folder.path() / "bad.gp"));
+}
+
 TEST_CASE("an inconsistent figure is refused with the series named", "[figure]") {
   TempFolder folder;
   Figure figure;

@@ -3,9 +3,11 @@
 #include "stop_signals.hpp"
 
 #include <attnlab/framework/training/comparison.hpp>
+#include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/checkpoint.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
@@ -81,6 +83,46 @@ struct FolderOutcome {
   std::string table;      // the summary table, when finished
 };
 
+// A folder removed with all it holds when the object goes.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(std::filesystem::path path) : path_(std::move(path)) {
+    std::error_code error;
+    std::filesystem::remove_all(path_, error);
+    if (!error) std::filesystem::create_directory(path_, error);
+    if (error) throw UsageError("cannot create '" + path_.string() + "': " + error.message());
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Draws the figures into a hidden folder (emptied first: a killed run may
+// have left one) and stages them from there, so that they appear with the
+// other outputs. Without gnuplot the run still finishes, without figures.
+void stage_figures(const std::string& metrics, const Comparison& comparison, const ResultsFolder& folder,
+                   StagedFiles& outputs) {
+  if (!gnuplot_available()) {
+    spdlog::warn(
+        "gnuplot not found on PATH, so no figures were drawn (run scripts/setup.sh); the results are "
+        "complete otherwise");
+    return;
+  }
+  const ScratchFolder drafts(folder.file(".figures.tmp"));
+  render_comparison_figures(metrics, comparison.bayes_risk(), drafts.path());
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(drafts.path())) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) outputs.stage_file(folder.file(file.filename().string()), file);
+}
+
 // The result files of a finished run, all or none (a full disk leaves the
 // run resumable, not half-finished): figures, summary.txt, one checkpoint
 // per trained model, and summary.csv, whose presence marks the run finished.
@@ -88,9 +130,7 @@ void write_finished_outputs(const Comparison& comparison, const ResultsFolder& f
   const std::string metrics = folder.read("metrics.jsonl");
   const auto results = final_results(metrics);
   StagedFiles outputs;
-  for (const auto& [name, svg] : comparison_plots(metrics, comparison.bayes_risk())) {
-    outputs.stage(folder.file(name), svg);
-  }
+  stage_figures(metrics, comparison, folder, outputs);
   outputs.stage(folder.file("summary.txt"), table);
   std::error_code error;
   std::filesystem::create_directories(folder.file("checkpoints"), error);

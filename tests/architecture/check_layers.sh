@@ -13,7 +13,7 @@ declare -A allowed=(
   [training]="hosting common"
   [analysis]="training hosting common"
   [reports]="common"
-  [results]="reports training hosting common"
+  [results]="analysis reports training hosting common"
   [reproduce]="results reports analysis training checks hosting common"
 )
 

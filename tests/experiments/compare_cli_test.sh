@@ -26,9 +26,31 @@ else fail "different seeds differ"; fi
 lines=$(wc -l <"$work/a/metrics.jsonl")
 if [ "$lines" -ge 30 ] && [ $((lines % 3)) -eq 0 ]; then pass "metrics: one line per model per log point ($lines)"
 else fail "metrics: one line per model per log point ($lines)"; fi
-for f in config.toml summary.csv summary.txt test_error.svg attnlab.log; do
+for f in config.toml summary.csv summary.txt attnlab.log; do
   if [ -s "$work/a/$f" ]; then pass "results folder has $f"; else fail "results folder has $f"; fi
 done
+
+# --- figures -----------------------------------------------------------------
+missing=""
+for figure in test_error overlaps_{softmax,softmax1,bayes-softmax} final_overlaps_{softmax,softmax1,bayes-softmax}; do
+  for ext in png svg dat gp; do [ -s "$work/a/$figure.$ext" ] || missing="$missing $figure.$ext"; done
+done
+if [ -z "$missing" ]; then pass "figures as PNG and SVG with their data and gnuplot script"
+else fail "figures as PNG and SVG with their data and gnuplot script (missing:$missing)"; fi
+if [ -z "$(find "$work/a" -name '*.tmp')" ]; then pass "no temporary file or folder is left"
+else find "$work/a" -name '*.tmp'; fail "no temporary file or folder is left"; fi
+cp -r "$work/a" "$work/redrawn" && rm "$work/redrawn/overlaps_softmax.png"
+if (cd "$work/redrawn" && gnuplot -d overlaps_softmax.gp) && cmp -s "$work/a/overlaps_softmax.png" "$work/redrawn/overlaps_softmax.png"; then
+  pass "gnuplot -d NAME.gp redraws a figure from the results folder"
+else fail "gnuplot -d NAME.gp redraws a figure from the results folder"; fi
+# Without gnuplot: one warning, no figures, the same numbers.
+if PATH=/nonexistent "$attnlab" compare "${small[@]}" --out "$work/plain" >"$work/last.log" 2>&1 &&
+   [ "$(grep -c 'gnuplot' "$work/last.log")" -eq 1 ] &&
+   grep -q "^warning: gnuplot not found on PATH, so no figures were drawn" "$work/last.log" &&
+   [ -s "$work/plain/summary.csv" ] && [ -z "$(find "$work/plain" -name '*.png' -o -name '*.gp' -o -name '*.tmp')" ] &&
+   cmp -s "$work/a/metrics.jsonl" "$work/plain/metrics.jsonl"; then
+  pass "without gnuplot the run finishes with its numbers, no figures and one warning"
+else cat "$work/last.log"; fail "without gnuplot the run finishes with its numbers, no figures and one warning"; fi
 if grep -q '^# plugin activation softmax 1.0.0 fnv1a64:' "$work/a/config.toml" && grep -q '^seed = 1' "$work/a/config.toml"; then
   pass "config.toml records seed, plugin versions and file hashes"
 else fail "config.toml records seed, plugin versions and file hashes"; fi

@@ -2,12 +2,14 @@
 // SVG, the report is self-contained, and the qualitative claims that the
 // quick setting can show hold. Each claim compares averages over the seeds
 // the quick setting runs; the thresholds are stated where they are used.
+#include "plotted_series.hpp"
 #include "test_plugins.hpp"
 
 #include <attnlab/framework/reproduce/reproduce.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -98,9 +100,10 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
         ++svg;
       }
     }
-    // specialization 4, activations 2, heads 1, pruning 3 (one per activation).
-    CHECK(png == 10);
-    CHECK(svg == 10);
+    // specialization 7 (overlaps and final overlaps per activation, test error
+    // and values), activations 2, heads 1, pruning 3 (one per activation).
+    CHECK(png == 13);
+    CHECK(svg == 13);
     const std::string html = read_all(folder / "report.html");
     CHECK(html.find("src=\"data:image/png;base64,") != std::string::npos);
     CHECK(html.find("src=\"specialization/") == std::string::npos);
@@ -108,13 +111,48 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     // table that ran on into the next line would take the image into a cell.
     const std::string markdown = read_all(folder / "report.md");
     CHECK(occurrences(html, "<table>") == 4);
-    CHECK(occurrences(markdown, "\n![") == 10);
+    CHECK(occurrences(markdown, "\n![") == 13);  // 10 figures and 3 final-overlap heat maps
     CHECK(occurrences(html, "<figure>") == occurrences(markdown, "\n!["));
-    CHECK(occurrences(html, "src=\"data:image/png;base64,") == 10);
+    CHECK(occurrences(html, "src=\"data:image/png;base64,") == 13);
     CHECK(html.find("<td><img") == std::string::npos);
     for (const char* section :
          {"Specialization dynamics", "Activations against signal strength", "Number of heads", "Pruning"}) {
       CHECK(read_all(folder / "report.md").find(section) != std::string::npos);
+    }
+  }
+
+  {  // each line of the activations figure shows its own activation's mean test MSE per signal strength
+    const auto rows = read_csv(folder / "activations" / "activations.csv");
+    const auto plotted = attnlab::test::plotted_series(folder / "activations" / "test_error_vs_signal");
+    std::set<std::string> titles;
+    for (const auto& series : plotted) titles.insert(series.title);
+    std::set<std::string> expected_titles = {"Bayes risk"};
+    for (const Row& row : rows) expected_titles.insert(row.at("activation"));
+    CHECK(titles == expected_titles);
+    for (const auto& series : plotted) {
+      if (series.title == "Bayes risk") continue;
+      INFO(series.title);
+      std::map<double, std::vector<double>> by_strength;
+      for (const Row& row : rows) {
+        if (row.at("activation") == series.title)
+          by_strength[std::stod(row.at("lambda"))].push_back(std::stod(row.at("test_mse")));
+      }
+      std::vector<std::pair<double, double>> means;
+      for (const auto& [lambda, errors] : by_strength) {  // over the seeds that gave a finite error
+        double sum = 0.0;
+        int count = 0;
+        for (const double e : errors) {
+          if (!std::isfinite(e)) continue;
+          sum += e;
+          ++count;
+        }
+        if (count > 0) means.emplace_back(lambda, sum / count);
+      }
+      REQUIRE(series.points.size() == means.size());
+      for (std::size_t i = 0; i < means.size(); ++i) {
+        CHECK(series.points[i].first == means[i].first);
+        CHECK(series.points[i].second == Approx(means[i].second).epsilon(1e-6));  // the CSV holds 8 digits
+      }
     }
   }
 

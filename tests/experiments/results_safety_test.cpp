@@ -191,6 +191,36 @@ TEST_CASE("staged files appear all together or not at all", "[results][safety]")
   fs::remove_all(dir);
 }
 
+TEST_CASE("an existing file staged with others appears with them, or is removed with them", "[results][safety]") {
+  const auto dir = fresh_temp_dir("attnlab_safety_staged_file");
+  fs::create_directories(dir / "drafts");
+  const auto draft = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir / "drafts" / name) << content;
+    return dir / "drafts" / name;
+  };
+  {
+    attnlab::StagedFiles files;
+    files.stage_file(dir / "figure.png", draft("figure.png", "png"));
+    CHECK_FALSE(fs::exists(dir / "drafts" / "figure.png"));
+    CHECK_FALSE(fs::exists(dir / "figure.png"));
+    CHECK(error_of([&] { files.stage_file(dir / "other.png", dir / "drafts" / "missing.png"); }) ==
+          "cannot move '" + (dir / "drafts" / "missing.png").string() + "' to '" + (dir / "other.png").string() +
+              "': No such file or directory");
+  }
+  CHECK(fs::is_empty(dir / "drafts"));
+  CHECK(std::distance(fs::directory_iterator(dir), {}) == 1);  // drafts/ only: no temporary left
+  {
+    attnlab::StagedFiles files;
+    files.stage_file(dir / "figure.png", draft("figure.png", "png"));
+    files.stage(dir / "summary.csv", "csv\n");
+    files.commit();
+  }
+  CHECK(read_all(dir / "figure.png") == "png");
+  CHECK(read_all(dir / "summary.csv") == "csv\n");
+  CHECK(std::distance(fs::directory_iterator(dir), {}) == 3);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a run state that was damaged or belongs to another config is refused, naming the file",
           "[results][safety]") {
   auto registry = attnlab::test::builtin_registry();

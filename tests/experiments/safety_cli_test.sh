@@ -177,8 +177,8 @@ INNER
          "disk-$size.first.log"; then
       pass "disk of $size kB: non-zero exit, one line naming the file and 'No space left on device' (or the estimate)"
     else cat "disk-$size.first.log"; fail "disk of $size kB: a clear message"; fi
-    if ! grep -qx "summary.txt" "disk-$size.listing" || grep -qx "summary.csv" "disk-$size.listing"; then
-      pass "disk of $size kB: no half-finished outputs (no summary.txt without summary.csv)"
+    if ! grep -Eqx "summary.txt|.*[.](png|svg|gp|dat|tmp)" "disk-$size.listing" || grep -qx "summary.csv" "disk-$size.listing"; then
+      pass "disk of $size kB: no half-finished outputs (no summary.txt, figure or temporary without summary.csv)"
     else cat "disk-$size.listing"; fail "disk of $size kB: no half-finished outputs"; fi
     if [ "$(cat "disk-$size.resume")" = 0 ] && cmp -s disk-reference/metrics.jsonl "disk-$size.metrics.jsonl"; then
       pass "disk of $size kB: after freeing space, the run ends byte-identical to an uninterrupted one"

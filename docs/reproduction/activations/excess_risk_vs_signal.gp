@@ -24,9 +24,9 @@ do for [format in "png svg"] {
        data index 1 using 1:2:3 with yerrorlines lc rgb '#d62728' lw 2 pt 5 ps 0.9 title 'softmax1', \
        data index 2 using 1:2:3 with yerrorlines lc rgb '#2ca02c' lw 2 pt 9 ps 0.9 title 'bayes-softmax', \
        keyentry with linespoints lc rgb '#9467bd' lw 2 pt 11 ps 0.9 title 'linear', \
-       data index 4 using 1:2:3 with yerrorlines lc rgb '#ff7f0e' lw 2 pt 13 ps 0.9 title 'erf', \
-       data index 5 using 1:2:3 with yerrorlines lc rgb '#8c564b' lw 2 pt 6 ps 0.9 title 'normalized-softplus', \
-       data index 6 using 1:2:3 with yerrorlines lc rgb '#e377c2' lw 2 pt 4 ps 0.9 title 'sparsemax', \
-       data index 7 using 1:2:3 with yerrorlines lc rgb '#17becf' lw 2 pt 8 ps 0.9 title 'sigmoid'
+       data index 3 using 1:2:3 with yerrorlines lc rgb '#ff7f0e' lw 2 pt 13 ps 0.9 title 'erf', \
+       data index 4 using 1:2:3 with yerrorlines lc rgb '#8c564b' lw 2 pt 6 ps 0.9 title 'normalized-softplus', \
+       data index 5 using 1:2:3 with yerrorlines lc rgb '#e377c2' lw 2 pt 4 ps 0.9 title 'sparsemax', \
+       data index 6 using 1:2:3 with yerrorlines lc rgb '#17becf' lw 2 pt 8 ps 0.9 title 'sigmoid'
 }
 unset output

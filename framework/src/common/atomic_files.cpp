@@ -91,6 +91,13 @@ void StagedFiles::stage(const std::filesystem::path& path, const std::string& co
   staged_.emplace_back(temporary, path);
 }
 
+void StagedFiles::stage_file(const std::filesystem::path& path, const std::filesystem::path& existing) {
+  const auto temporary = temporary_for(path);
+  if (::rename(existing.c_str(), temporary.c_str()) != 0)
+    throw UsageError("cannot move '" + existing.string() + "' to '" + path.string() + "': " + reason(errno));
+  staged_.emplace_back(temporary, path);
+}
+
 void StagedFiles::commit() {
   for (std::size_t i = 0; i < staged_.size(); ++i) {
     if (::rename(staged_[i].first.c_str(), staged_[i].second.c_str()) != 0) {

@@ -8,7 +8,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
@@ -33,14 +36,24 @@ std::string gnuplot_message(const std::string& standard_error) {
   return first_non_blank.empty() ? "no message" : first_non_blank;
 }
 
-void render(std::span<const Figure> panels, const Canvas& canvas, const fs::path& stem) {
-  if (stem.filename().empty()) throw UsageError(fmt::format("figure path '{}' has no file name", stem.string()));
-  const std::string stem_name = stem.filename().string();
-  const GnuplotFiles files = gnuplot_files(panels, canvas, stem_name);
+// Whether an image ends as a whole file does: gnuplot exits 0 even when the
+// disk fills up under it, leaving a truncated or empty image.
+bool complete_image(const fs::path& image) {
+  std::ifstream in(image, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (image.extension() == ".png") {
+    static const std::string_view kEnd("\0\0\0\0IEND\xae\x42\x60\x82", 12);  // the empty IEND chunk
+    return bytes.size() > kEnd.size() && std::string_view(bytes).ends_with(kEnd);
+  }
+  const std::size_t last = bytes.find_last_not_of(" \t\r\n");
+  return last != std::string::npos && std::string_view(bytes).substr(0, last + 1).ends_with("</svg>");
+}
 
+void draw(const GnuplotFiles& files, const fs::path& stem) {
   const std::optional<fs::path> gnuplot = find_on_path("gnuplot");
   if (!gnuplot) throw UsageError("gnuplot not found on PATH; run scripts/setup.sh");
 
+  const std::string stem_name = stem.filename().string();
   const fs::path folder = fs::absolute(stem).parent_path();
   fs::create_directories(folder);
   const fs::path script = folder / (stem_name + ".gp");
@@ -61,17 +74,26 @@ void render(std::span<const Figure> panels, const Canvas& canvas, const fs::path
     throw std::runtime_error(
         fmt::format("gnuplot failed on {}: {}", script.string(), gnuplot_message(outcome.standard_error)));
   for (const fs::path& image : {png, svg}) {
+    if (complete_image(image)) continue;
+    // A write that fails for want of space fills the disk to its last block.
     std::error_code error;
-    if (fs::file_size(image, error) == 0 || error)
-      throw std::runtime_error(fmt::format("gnuplot did not write {} (script {})", image.string(), script.string()));
+    if (fs::space(folder, error).available == 0 && !error)
+      throw UsageError(fmt::format("cannot write '{}': {}", image.string(), std::strerror(ENOSPC)));
+    throw std::runtime_error(
+        fmt::format("gnuplot did not write all of {} (script {})", image.string(), script.string()));
   }
+}
+
+fs::path checked_stem(const fs::path& stem) {
+  if (stem.filename().empty()) throw UsageError(fmt::format("figure path '{}' has no file name", stem.string()));
+  return stem;
 }
 
 }  // namespace
 
 void render_figure(const Figure& figure, const std::filesystem::path& stem) {
   const Canvas canvas{.title = {}, .columns = 1, .width = figure.width, .height = figure.height, .multiplot = false};
-  render(std::span<const Figure>(&figure, 1), canvas, stem);
+  draw(gnuplot_files(std::span<const Figure>(&figure, 1), canvas, checked_stem(stem).filename().string()), stem);
 }
 
 void render_figure_grid(const FigureGrid& grid, const std::filesystem::path& stem) {
@@ -83,7 +105,15 @@ void render_figure_grid(const FigureGrid& grid, const std::filesystem::path& ste
                       .width = grid.panel_width * static_cast<int>(columns),
                       .height = grid.panel_height * static_cast<int>(rows) + (grid.title.empty() ? 0 : 30),
                       .multiplot = true};
-  render(grid.panels, canvas, stem);
+  draw(gnuplot_files(grid.panels, canvas, checked_stem(stem).filename().string()), stem);
+}
+
+void render_heat_map(const HeatMap& map, const std::filesystem::path& stem) {
+  draw(heat_map_files(map, checked_stem(stem).filename().string()), stem);
+}
+
+bool gnuplot_available() {
+  return find_on_path("gnuplot").has_value();
 }
 
 }  // namespace attnlab

@@ -12,7 +12,8 @@
 namespace attnlab {
 namespace {
 
-// The same palette as the built-in SVG charts, so figures and charts match.
+// Ten colours that stay apart; past ten series, lines repeat them with
+// another dash pattern.
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
                                "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
 // Filled circle, square, triangle, inverted triangle, diamond, then open ones:
@@ -76,38 +77,50 @@ struct XExtent {
   double high = -std::numeric_limits<double>::infinity();
 };
 
-// One data block per series; returns the number of points written.
+// One data block per series that has points to draw; returns their number.
+// gnuplot does not count a block without points (its blank lines merge with
+// the separators around it), so writing one would make every later `index`
+// point at the next series' data: a series without points gets a comment only.
 std::size_t write_block(const Figure& figure, const FigureSeries& series, std::size_t index, std::string& data,
                         XExtent& extent) {
   std::string label = series.label;
   for (char& c : label)
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  data += fmt::format("# index {}: {}\n", index, label);
+  std::string points;
   std::size_t count = 0;
   for (std::size_t i = 0; i < series.x.size(); ++i) {
     if (!plottable(figure, series.x[i], series.y[i])) continue;
-    data += number(series.x[i]) + ' ' + number(series.y[i]);
+    points += number(series.x[i]) + ' ' + number(series.y[i]);
     if (!series.error.empty()) {
       // A bar that cannot be drawn is left out; the point stays.
       const double error = std::isfinite(series.error[i]) ? std::abs(series.error[i]) : 0.0;
-      data += ' ' + number(error);
+      points += ' ' + number(error);
     }
-    data += '\n';
+    points += '\n';
     extent.low = std::min(extent.low, series.x[i]);
     extent.high = std::max(extent.high, series.x[i]);
     ++count;
   }
+  if (count == 0) {
+    data += fmt::format("# no block: {} has no point to draw\n", label);
+    return 0;
+  }
+  data += fmt::format("# index {}: {}\n", index, label);
+  data += points;
   data += "\n\n";  // two blank lines end a gnuplot index block
   return count;
 }
 
 std::string style_clause(const FigureSeries& series, std::size_t position, bool error_bars) {
+  const std::size_t round = position / std::size(kColors);
   const std::string color = fmt::format("lc rgb '{}' lw 2", kColors[position % std::size(kColors)]);
   const std::string point = fmt::format("pt {} ps 0.9", kPointTypes[position % std::size(kPointTypes)]);
+  // Dash type 2 is the Dashed style's; later rounds of colours take 3, 4, ...
+  const std::string solid = round == 0 ? std::string() : fmt::format(" dt {}", round + 2);
   using Style = FigureSeries::Style;
   switch (series.style) {
     case Style::Lines:
-      return error_bars ? "yerrorlines " + color + " pt -1" : "lines " + color;
+      return error_bars ? "yerrorlines " + color + solid + " pt -1" : "lines " + color + solid;
     case Style::Points:
       return (error_bars ? "yerrorbars " : "points ") + color + ' ' + point;
     case Style::Dashed:
@@ -115,7 +128,7 @@ std::string style_clause(const FigureSeries& series, std::size_t position, bool 
     case Style::LinesPoints:
       break;
   }
-  return (error_bars ? "yerrorlines " : "linespoints ") + color + ' ' + point;
+  return (error_bars ? "yerrorlines " : "linespoints ") + color + solid + ' ' + point;
 }
 
 // Settings that differ between panels are all written for every panel, so a
@@ -132,11 +145,11 @@ void write_panel(const Figure& figure, const PanelContext& context, std::size_t&
     if (count == 0) {
       // Still listed in the key, so a series that produced nothing is visible.
       plots.push_back(fmt::format("keyentry with {} title {}", style_clause(series, s, false), quoted(series.label)));
-    } else {
-      const bool error_bars = !series.error.empty();
-      plots.push_back(fmt::format("data index {} using {} with {} title {}", next_index, error_bars ? "1:2:3" : "1:2",
-                                  style_clause(series, s, error_bars), quoted(series.label)));
+      continue;
     }
+    const bool error_bars = !series.error.empty();
+    plots.push_back(fmt::format("data index {} using {} with {} title {}", next_index, error_bars ? "1:2:3" : "1:2",
+                                style_clause(series, s, error_bars), quoted(series.label)));
     ++next_index;
     points += count;
   }
@@ -182,6 +195,39 @@ void write_panel(const Figure& figure, const PanelContext& context, std::size_t&
   commands += '\n';
 }
 
+// The start of every script: its names and `settings`, then the loop that
+// draws everything once per image format, which script_end() closes.
+std::string script_start(const std::string& stem_name, const std::string& settings, int width, int height) {
+  std::string s = fmt::format("# gnuplot script written by attnlab. Re-render from this folder with: gnuplot -d {}\n",
+                              quoted(stem_name + ".gp"));
+  s += "set encoding utf8\n";
+  s += fmt::format("stem = {}\n", quoted(stem_name));
+  s += "data = stem.'.dat'\n";
+  s += settings;
+  s += "do for [format in \"png svg\"] {\n";
+  s += "  if (format eq \"png\") {\n";
+  s += fmt::format("    set terminal pngcairo size {},{} font '{}' noenhanced background '#ffffff'\n", width, height,
+                   kFont);
+  s += "  } else {\n";
+  s += fmt::format("    set terminal svg size {},{} fixed font '{}' noenhanced background '#ffffff'\n", width, height,
+                   kFont);
+  s += "  }\n";
+  s += "  set output stem.'.'.format\n";
+  return s;
+}
+
+std::string script_end() {
+  return "}\nunset output\n";
+}
+
+// gnuplot tic labels at 1, 2, ...: ('first' 1, 'second' 2)
+std::string tic_labels(const std::vector<std::string>& labels) {
+  std::string tics = "(";
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    tics += fmt::format("{}{} {}", i ? ", " : "", quoted(labels[i]), i + 1);
+  return tics + ")";
+}
+
 }  // namespace
 
 GnuplotFiles gnuplot_files(std::span<const Figure> panels, const Canvas& canvas, const std::string& stem_name) {
@@ -193,7 +239,7 @@ GnuplotFiles gnuplot_files(std::span<const Figure> panels, const Canvas& canvas,
     throw UsageError(fmt::format("figure {}: size {}x{} is not positive", stem_name, canvas.width, canvas.height));
 
   GnuplotFiles files;
-  files.data = "# attnlab figure data: one block (gnuplot index) per series; columns x y [error]\n";
+  files.data = "# attnlab figure data: one block (gnuplot index) per series with points; columns x y [error]\n";
   files.data += "# Points that cannot be drawn (not finite, or not positive on a log axis) are left out.\n";
 
   std::string commands;
@@ -202,30 +248,64 @@ GnuplotFiles gnuplot_files(std::span<const Figure> panels, const Canvas& canvas,
     write_panel(panels[p], PanelContext{stem_name, p, canvas.multiplot}, next_index, files.data, commands);
 
   std::string& s = files.script;
-  s += fmt::format("# gnuplot script written by attnlab. Re-render from this folder with: gnuplot -d {}\n",
-                   quoted(stem_name + ".gp"));
-  s += "set encoding utf8\n";
-  s += fmt::format("stem = {}\n", quoted(stem_name));
-  s += "data = stem.'.dat'\n";
-  s += "set grid\n";
-  s += "set key outside right top Left reverse\n";
-  s += "do for [format in \"png svg\"] {\n";
-  s += "  if (format eq \"png\") {\n";
-  s += fmt::format("    set terminal pngcairo size {},{} font '{}' noenhanced background '#ffffff'\n", canvas.width,
-                   canvas.height, kFont);
-  s += "  } else {\n";
-  s += fmt::format("    set terminal svg size {},{} fixed font '{}' noenhanced background '#ffffff'\n", canvas.width,
-                   canvas.height, kFont);
-  s += "  }\n";
-  s += "  set output stem.'.'.format\n";
+  s = script_start(stem_name, "set grid\nset key outside right top Left reverse\n", canvas.width, canvas.height);
   if (canvas.multiplot) {
     const std::size_t rows = (panels.size() + canvas.columns - 1) / canvas.columns;
     s += fmt::format("  set multiplot layout {},{} rowsfirst title {}\n", rows, canvas.columns, quoted(canvas.title));
   }
   s += commands;
   if (canvas.multiplot) s += "  unset multiplot\n";
-  s += "}\n";
-  s += "unset output\n";
+  s += script_end();
+  return files;
+}
+
+GnuplotFiles heat_map_files(const HeatMap& map, const std::string& stem_name) {
+  const std::size_t rows = map.row_labels.size();
+  const std::size_t columns = map.column_labels.size();
+  if (rows == 0 || columns == 0)
+    throw UsageError(fmt::format("figure {}: a heat map needs at least one row and one column", stem_name));
+  if (map.values.size() != rows)
+    throw UsageError(fmt::format("figure {}: {} rows of values for {} row labels", stem_name, map.values.size(), rows));
+  double scale = 0.0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (map.values[r].size() != columns)
+      throw UsageError(fmt::format("figure {}: row {} has {} values for {} columns", stem_name, r + 1,
+                                   map.values[r].size(), columns));
+    for (const double value : map.values[r])
+      if (std::isfinite(value)) scale = std::max(scale, std::abs(value));
+  }
+  if (scale == 0.0) scale = 1.0;  // all zero (or none finite): any symmetric range shows it
+
+  GnuplotFiles files;
+  files.data = "# attnlab heat map data: column row value, rows counted from the top; NaN: not finite\n";
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < columns; ++c) {
+      const double value = map.values[r][c];
+      files.data += fmt::format("{} {} {}\n", c + 1, r + 1, std::isfinite(value) ? number(value) : "NaN");
+    }
+  }
+
+  std::string settings = fmt::format("scale = {}\n", number(scale));
+  settings += "set palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\n";
+  settings += "set cbrange [-scale:scale]\n";
+  settings += fmt::format("set cblabel {}\n", quoted(map.value_label));
+  settings += fmt::format("set xrange [0.5:{}]\n", number(static_cast<double>(columns) + 0.5));
+  settings += fmt::format("set yrange [{}:0.5]\n", number(static_cast<double>(rows) + 0.5));  // first row on top
+  settings += fmt::format("set xtics {} scale 0\n", tic_labels(map.column_labels));
+  settings += fmt::format("set ytics {} scale 0\n", tic_labels(map.row_labels));
+  settings += "unset key\n";
+  settings += fmt::format("set title {}\nset xlabel {}\nset ylabel {}\n", quoted(map.title), quoted(map.x_label),
+                          quoted(map.y_label));
+  // Room for the colour bar and the row labels, then a fixed size per cell.
+  const int width = std::max(460, 200 + 110 * static_cast<int>(columns));
+  const int height = std::max(300, 130 + 50 * static_cast<int>(rows));
+  std::string& s = files.script;
+  s = script_start(stem_name, settings, width, height);
+  // White text on the darkest cells, black elsewhere.
+  s += "  plot data using 1:2:3 with image notitle, \\\n";
+  s += "       data using 1:2:(valid(3) ? sprintf('%.2f', $3) : 'nan'):(abs($3) > 0.6 * scale ? 0xffffff : 0) \\\n";
+  s += "         with labels tc rgb variable notitle\n";
+  s += script_end();
   return files;
 }
 

@@ -28,4 +28,8 @@ struct GnuplotFiles {
 // inconsistent figure.
 GnuplotFiles gnuplot_files(std::span<const Figure> panels, const Canvas& canvas, const std::string& stem_name);
 
+// The same for a heat map; throws UsageError (naming `stem_name`) for an
+// inconsistent one.
+GnuplotFiles heat_map_files(const HeatMap& map, const std::string& stem_name);
+
 }  // namespace attnlab

@@ -3,6 +3,7 @@
 #include "experiment_support.hpp"
 
 #include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/results/overlap_figures.hpp>
 #include <attnlab/framework/reports/report.hpp>
 #include <attnlab/framework/analysis/specialization.hpp>
 
@@ -35,29 +36,12 @@ std::string feature_name(std::uint32_t f) {
   return fmt::format("f{} (std {})", f + 1, kStd[f]);
 }
 
-Figure overlap_figure(const ModelTrace& trace, std::uint64_t seed) {
-  Figure figure;
-  figure.title = fmt::format("{}: key overlaps m[h,f] (seed {})", trace.activation, seed);
-  figure.x_label = "t = samples / D";
-  figure.y_label = "m[h,f] = k_h . k*_f / D";
-  figure.log_x = true;
-  const auto& times = trace.overlaps.times;
-  const Eigen::Index heads = trace.overlaps.key_overlaps.front().rows();
-  const Eigen::Index features = trace.overlaps.key_overlaps.front().cols();
-  for (Eigen::Index f = 0; f < features; ++f) {
-    for (Eigen::Index h = 0; h < heads; ++h) {
-      FigureSeries series;
-      series.label =
-          fmt::format("head {}, {}", h + 1, f + 1 == features ? std::string("mean dir.") : fmt::format("f{}", f + 1));
-      series.style = f + 1 == features ? FigureSeries::Style::Dashed : FigureSeries::Style::Lines;
-      for (std::size_t i = 0; i < times.size(); ++i) {
-        series.x.push_back(times[i]);
-        series.y.push_back(trace.overlaps.key_overlaps[i](h, f));
-      }
-      figure.series.push_back(std::move(series));
-    }
-  }
-  return figure;
+// The columns of the overlap matrices: the features, then the mean direction.
+std::vector<std::string> overlap_columns() {
+  std::vector<std::string> names;
+  for (std::uint32_t f = 0; f + 1 < kMean.size(); ++f) names.push_back(feature_name(f));
+  names.emplace_back("mean direction");
+  return names;
 }
 
 Figure value_and_error_figure(const ExperimentRun& run, std::uint64_t seed) {
@@ -139,10 +123,15 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
         }
       }
       if (seed == seeds.front()) {
-        const std::string stem = "overlaps_" + trace.activation;
-        render_figure(overlap_figure(trace, seed), context.folder / stem);
-        figures_markdown +=
-            fmt::format("![{} key overlaps, seed {}](specialization/{}.png)\n\n", trace.activation, seed, stem);
+        const std::string model = fmt::format("{}, seed {}", trace.activation, seed);
+        render_figure_grid(overlap_panels(model + ": key overlaps m[h,f]", trace.overlaps, overlap_columns()),
+                           context.folder / ("overlaps_" + trace.activation));
+        render_heat_map(final_overlap_map(model + ": final key overlaps", trace.overlaps, overlap_columns()),
+                        context.folder / ("final_overlaps_" + trace.activation));
+        figures_markdown += fmt::format(
+            "![{0} key overlaps, seed {1}](specialization/overlaps_{0}.png)\n\n"
+            "![{0} final key overlaps, seed {1}](specialization/final_overlaps_{0}.png)\n\n",
+            trace.activation, seed);
       }
     }
     if (seed == seeds.front()) {

@@ -1,5 +1,4 @@
 #include <attnlab/framework/results/comparison_report.hpp>
-#include <attnlab/framework/reports/svg_chart.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -151,51 +150,6 @@ std::string summary_table(const std::vector<FinalResult>& results, const std::ve
                          bayes_risk->standard_error, bayes_risk->samples);
   }
   return table;
-}
-
-std::vector<std::pair<std::string, std::string>> comparison_plots(const std::string& metrics_jsonl,
-                                                                  const std::optional<BayesRiskEstimate>& bayes_risk) {
-  std::vector<ChartSeries> error_series;
-  std::map<std::string, std::vector<ChartSeries>> overlap_series;  // activation -> m[h,f] curves
-  std::map<std::string, std::size_t> error_index;
-  double t_min = std::numeric_limits<double>::infinity();
-  double t_max = 0.0;
-  for (const Json& record : parse_lines(metrics_jsonl)) {
-    const auto name = record["activation"].get<std::string>();
-    const double t = record["t"].get<double>();
-    if (t <= 0.0 || !record.contains("test_mse") || !record["test_mse"].is_number()) continue;
-    t_min = std::min(t_min, t);
-    t_max = std::max(t_max, t);
-    if (error_index.count(name) == 0) {
-      error_index[name] = error_series.size();
-      error_series.push_back({name, {}, false});
-    }
-    error_series[error_index[name]].points.emplace_back(t, record["test_mse"].get<double>());
-    auto& curves = overlap_series[name];
-    const Json& m = record["key_overlaps"];
-    for (std::size_t h = 0; h < m.size(); ++h) {
-      for (std::size_t f = 0; f < m[h].size(); ++f) {
-        const std::size_t k = h * m[h].size() + f;
-        if (curves.size() <= k) curves.resize(k + 1);
-        curves[k].name = fmt::format("m[head {}, feature {}]", h + 1, f + 1);
-        curves[k].points.emplace_back(t, m[h][f].get<double>());
-      }
-    }
-  }
-  std::vector<std::pair<std::string, std::string>> plots;
-  if (bayes_risk && t_max > 0.0) {
-    error_series.push_back({"Bayes risk", {{t_min, bayes_risk->mean}, {t_max, bayes_risk->mean}}, true});
-  }
-  plots.emplace_back(
-      "test_error.svg",
-      line_chart_svg({"Test error during training", "time t = samples / D", "test MSE", true, false}, error_series));
-  for (const auto& [name, curves] : overlap_series) {
-    plots.emplace_back("overlaps_" + name + ".svg",
-                       line_chart_svg({"Key overlaps with the teacher features: " + name, "time t = samples / D",
-                                       "m = k_h . k*_f / D", true, false},
-                                      curves));
-  }
-  return plots;
 }
 
 }  // namespace attnlab

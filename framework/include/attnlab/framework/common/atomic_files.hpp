@@ -22,9 +22,10 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 void append_to_file(const std::filesystem::path& path, const std::string& content);
 
 // Files that must appear together: stage() writes each to its temporary
-// file, commit() renames them all into place in the order staged. A failure
-// while staging throws and removes what was staged, so none appears; the
-// renames of commit() need no space on the disk.
+// file (stage_file() moves an existing one there), commit() renames them all
+// into place in the order staged. A failure while staging throws and removes
+// what was staged, so none appears; the renames of commit() need no space on
+// the disk.
 class StagedFiles {
  public:
   StagedFiles() = default;
@@ -33,6 +34,9 @@ class StagedFiles {
   StagedFiles& operator=(const StagedFiles&) = delete;
 
   void stage(const std::filesystem::path& path, const std::string& content);
+  // Moves `existing` (on the same file system) aside to become `path`; a
+  // failed group removes it with the rest.
+  void stage_file(const std::filesystem::path& path, const std::filesystem::path& existing);
   void commit();
 
  private:

@@ -34,8 +34,9 @@ struct Figure {
 
 // Writes <stem>.png, <stem>.svg, <stem>.dat (the points drawn) and <stem>.gp
 // (the gnuplot script), creating the folder if needed; one gnuplot run.
-// Throws UsageError for an inconsistent figure or when gnuplot is not on PATH,
-// std::runtime_error when gnuplot fails (naming the script and its message).
+// Throws UsageError for an inconsistent figure, when gnuplot is not on PATH
+// or when the disk is full, std::runtime_error when gnuplot fails (naming the
+// script and its message).
 void render_figure(const Figure& figure, const std::filesystem::path& stem);
 
 // Several figures side by side in one image, filled row by row. Each panel's
@@ -49,5 +50,20 @@ struct FigureGrid {
 
 // Same files and errors as render_figure.
 void render_figure_grid(const FigureGrid& grid, const std::filesystem::path& stem);
+
+// A table of numbers of either sign as coloured cells, each value printed in
+// its cell: blue below 0, white at 0, red above, on a scale symmetric around
+// 0. Non-finite cells are left white and read "nan".
+struct HeatMap {
+  std::string title{}, x_label{}, y_label{}, value_label{};  // value_label names the colour scale
+  std::vector<std::string> row_labels{}, column_labels{};    // rows from the top, columns from the left
+  std::vector<std::vector<double>> values{};                 // values[row][column]
+};
+
+// Same files and errors as render_figure; the image is sized to the table.
+void render_heat_map(const HeatMap& map, const std::filesystem::path& stem);
+
+// Whether gnuplot is on PATH (the render functions need it).
+bool gnuplot_available();
 
 }  // namespace attnlab

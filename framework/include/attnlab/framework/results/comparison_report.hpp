@@ -1,5 +1,6 @@
-// What a comparison writes: metrics records, the summary CSV, the printed
-// table and the plots, all from the comparison's log points.
+// What a comparison writes as text: metrics records, the summary CSV and the
+// printed table, all from the comparison's log points (its figures:
+// comparison_figures.hpp).
 #pragma once
 
 #include <attnlab/framework/training/comparison.hpp>
@@ -28,9 +29,5 @@ std::string summary_csv(const std::vector<FinalResult>& results, const std::vect
                         const std::optional<BayesRiskEstimate>& bayes_risk);
 std::string summary_table(const std::vector<FinalResult>& results, const std::vector<ModelStatus>& statuses,
                           const std::optional<BayesRiskEstimate>& bayes_risk);
-
-// SVG plots from metrics.jsonl text: file name -> content.
-std::vector<std::pair<std::string, std::string>> comparison_plots(const std::string& metrics_jsonl,
-                                                                  const std::optional<BayesRiskEstimate>& bayes_risk);
 
 }  // namespace attnlab

@@ -1,0 +1,94 @@
+#include <attnlab/framework/results/comparison_figures.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/results/overlap_figures.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+namespace attnlab {
+namespace {
+
+using Json = nlohmann::json;
+
+// metrics.jsonl writes a non-finite number as null.
+double number_or_nan(const Json& value) {
+  return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+RowMatrix matrix_of(const Json& rows) {
+  RowMatrix m(static_cast<Eigen::Index>(rows.size()), rows.empty() ? 0 : static_cast<Eigen::Index>(rows[0].size()));
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = number_or_nan(rows[r][c]);
+  }
+  return m;
+}
+
+// One activation's records; a model that stopped has no test error or
+// overlaps after its stop.
+struct ActivationHistory {
+  std::string activation;
+  FigureSeries test_error;
+  OverlapTrajectory overlaps;
+};
+
+std::vector<ActivationHistory> histories(const std::string& metrics_jsonl) {
+  std::vector<ActivationHistory> result;
+  std::istringstream lines(metrics_jsonl);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    const Json record = Json::parse(line);
+    const auto activation = record["activation"].get<std::string>();
+    auto it = std::find_if(result.begin(), result.end(),
+                           [&](const ActivationHistory& history) { return history.activation == activation; });
+    if (it == result.end()) {
+      result.push_back({.activation = activation, .test_error = {}, .overlaps = {}});
+      it = std::prev(result.end());
+      it->test_error.label = activation;
+      it->test_error.style = FigureSeries::Style::Lines;
+    }
+    const double t = record["t"].get<double>();
+    if (record.contains("test_mse")) {
+      it->test_error.x.push_back(t);
+      it->test_error.y.push_back(number_or_nan(record["test_mse"]));
+    }
+    if (record.contains("key_overlaps")) {
+      it->overlaps.times.push_back(t);
+      it->overlaps.key_overlaps.push_back(matrix_of(record["key_overlaps"]));
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+void render_comparison_figures(const std::string& metrics_jsonl, const std::optional<BayesRiskEstimate>& bayes_risk,
+                               const std::filesystem::path& folder) {
+  const std::vector<ActivationHistory> models = histories(metrics_jsonl);
+  Figure test_error;
+  test_error.title = "test error during training";
+  test_error.x_label = "t = samples / D";
+  test_error.y_label = "test MSE";
+  test_error.log_x = true;
+  for (const ActivationHistory& model : models) test_error.series.push_back(model.test_error);
+  if (bayes_risk) test_error.horizontal_lines.push_back({"Bayes risk", bayes_risk->mean});
+  render_figure(test_error, folder / "test_error");
+
+  for (const ActivationHistory& model : models) {
+    if (model.overlaps.key_overlaps.empty()) continue;  // stopped before its first evaluation
+    std::vector<std::string> features;
+    for (Eigen::Index f = 0; f < model.overlaps.key_overlaps.front().cols(); ++f)
+      features.push_back(fmt::format("feature {}", f + 1));
+    const std::string title = model.activation + ": key overlaps m[h,f] = k_h . k*_f / D";
+    render_figure_grid(overlap_panels(title, model.overlaps, features), folder / ("overlaps_" + model.activation));
+    render_heat_map(final_overlap_map(model.activation + ": final key overlaps", model.overlaps, features),
+                    folder / ("final_overlaps_" + model.activation));
+  }
+}
+
+}  // namespace attnlab
