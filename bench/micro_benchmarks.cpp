@@ -5,12 +5,12 @@
 // projections and the key/value gradient), 8 B L D H in all; the activation
 // and the bookkeeping around the products are not counted, so the fraction of
 // the ceiling it reports is a lower bound on how well the products run.
+#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/activation.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
-#include <attnlab/framework/training/learner.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
 #include <attnlab/framework/hosting/plugin_discovery.hpp>
-#include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/training/learner.hpp>
 
 #include "training/ordered_product.hpp"
 

@@ -6,9 +6,9 @@
 // SGD settings as the reference, and prints one JSON line. Evaluation is cut
 // to a minimum (one log point on 16 test samples, no Bayes risk) so that the
 // time is the training loop's.
+#include <attnlab/framework/hosting/plugin_discovery.hpp>
 #include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/training/comparison.hpp>
-#include <attnlab/framework/hosting/plugin_discovery.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -2,8 +2,8 @@
 // file and the reason in one line.
 #include "test_support.hpp"
 
-#include <attnlab/framework/hosting/descriptor_validation.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/descriptor_validation.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -4,9 +4,9 @@
 #include "check_result_support.hpp"
 #include "test_support.hpp"
 
+#include <attnlab/framework/checks/optimizer_checker.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
-#include <attnlab/framework/checks/optimizer_checker.hpp>
 
 #include <catch2/catch.hpp>
 

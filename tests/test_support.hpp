@@ -2,9 +2,9 @@
 // folders, and short forms of the Activation calls.
 #pragma once
 
+#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/activation.hpp>
 #include <attnlab/framework/hosting/plugin_library.hpp>
-#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -3,8 +3,8 @@
 #include <attnlab/framework/checks/activation_checker.hpp>
 #include <attnlab/framework/checks/activation_cost.hpp>
 #include <attnlab/framework/checks/data_model_checker.hpp>
-#include <attnlab/framework/hosting/optimizer.hpp>
 #include <attnlab/framework/checks/optimizer_checker.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -2,17 +2,17 @@
 #include "progress.hpp"
 #include "stop_signals.hpp"
 
-#include <attnlab/framework/training/comparison.hpp>
-#include <attnlab/framework/results/comparison_figures.hpp>
-#include <attnlab/framework/results/checkpoint.hpp>
-#include <attnlab/framework/results/comparison_report.hpp>
+#include <attnlab/framework/analysis/seed_summary.hpp>
 #include <attnlab/framework/common/errors.hpp>
-#include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/results/comparison_figures.hpp>
+#include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/training/run_footprint.hpp>
-#include <attnlab/framework/analysis/seed_summary.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -197,13 +197,13 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
   if (!finished) {
     folder.write_atomically("checkpoint.bin", comparison.save_state());
     spdlog::warn("stopped by {} at step {} of {} (t = {:g}); the state is saved in {}", signal_name(stop.signal()),
-                 comparison.step(), comparison.schedule().total_steps,
-                 comparison.schedule().time_at(comparison.step()), folder.file("checkpoint.bin").string());
+                 comparison.step(), comparison.schedule().total_steps, comparison.schedule().time_at(comparison.step()),
+                 folder.file("checkpoint.bin").string());
     return {false, ""};
   }
 
-  const std::string table = summary_table(final_results(folder.read("metrics.jsonl")), comparison.statuses(),
-                                          comparison.bayes_risk());
+  const std::string table =
+      summary_table(final_results(folder.read("metrics.jsonl")), comparison.statuses(), comparison.bayes_risk());
   write_finished_outputs(comparison, folder, table);
   for (const auto& status : comparison.statuses()) {
     if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);
@@ -231,7 +231,8 @@ OptimizerParamProbe optimizer_probe(const PluginEnvironment& environment) {
 // file and --set overrides given now.
 CompareConfig config_for(const PluginEnvironment& environment, const ResultsFolder& folder,
                          const CompareOptions& options) {
-  if (!folder.resuming()) return load_compare_config(options.config_path, options.overrides, optimizer_probe(environment));
+  if (!folder.resuming())
+    return load_compare_config(options.config_path, options.overrides, optimizer_probe(environment));
   if (options.config_path || !options.overrides.empty()) {
     throw UsageError("--resume continues with the config saved in '" + folder.path().string() +
                      "'; do not pass a config file or --set");
@@ -266,8 +267,8 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
   const CompareConfig base = config_for(environment, folder, options);
   constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
   if (base.seed > kLargestSeed - (seeds - 1)) {
-    throw UsageError(fmt::format("--seeds {} from seed {} goes past the largest seed, {}; lower seed or --seeds",
-                                 seeds, base.seed, kLargestSeed));
+    throw UsageError(fmt::format("--seeds {} from seed {} goes past the largest seed, {}; lower seed or --seeds", seeds,
+                                 base.seed, kLargestSeed));
   }
   folder.create(fmt::format("seeds = {}\n", seeds));
   if (!folder.resuming()) folder.write_atomically("config.toml", base.resolved_toml);
@@ -280,8 +281,8 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
     // Resume what has a config; replace what a kill left before its config
     // was written (a folder attnlab made, checked by its marker); start the rest.
     const auto policy = std::filesystem::exists(seed_path / "config.toml", error) ? ExistingFolderPolicy::Resume
-                        : std::filesystem::exists(seed_path, error)              ? ExistingFolderPolicy::Force
-                                                                                 : ExistingFolderPolicy::Refuse;
+                        : std::filesystem::exists(seed_path, error)               ? ExistingFolderPolicy::Force
+                                                                                  : ExistingFolderPolicy::Refuse;
     ResultsFolder seed_folder(seed_path, policy);
     const CompareConfig config =
         seed_folder.resuming()
@@ -301,8 +302,8 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
   outputs.stage(folder.file("summary.txt"), table);
   outputs.stage(folder.file("summary.csv"), seed_summary_csv(summary));
   outputs.commit();
-  fmt::print("\nover {} seeds ({} to {}):\n{}\nresults: {}\n", seeds, base.seed,
-                              base.seed + seeds - 1, table, folder.path().string());
+  fmt::print("\nover {} seeds ({} to {}):\n{}\nresults: {}\n", seeds, base.seed, base.seed + seeds - 1, table,
+             folder.path().string());
   return 0;
 }
 
@@ -320,7 +321,7 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
   // Before any thread starts, so that every thread leaves the signals to it.
   const StopSignals stop;
   ResultsFolder folder = options.out.empty() ? ResultsFolder::unique("results/compare")
-                                              : ResultsFolder(options.out, folder_policy(options));
+                                             : ResultsFolder(options.out, folder_policy(options));
   // A multi-seed folder knows its seed count; --seeds must agree with it.
   const std::uint32_t recorded = folder.resuming() ? recorded_seeds(folder) : 0;
   if (recorded > 0 && options.seeds > 0 && options.seeds != recorded) {
@@ -330,8 +331,7 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
   const std::uint32_t seeds = options.seeds > 0 ? options.seeds : std::max<std::uint32_t>(recorded, 1);
   if (seeds > 1) return run_compare_seeds(environment, seeds, folder, options, stop);
   if (folder.resuming() && folder.exists("summary.csv")) {
-    fmt::print("{} is already finished; nothing to do.\n\n{}", folder.path().string(),
-                                folder.read("summary.csv"));
+    fmt::print("{} is already finished; nothing to do.\n\n{}", folder.path().string(), folder.read("summary.csv"));
     return 0;
   }
   const CompareConfig config = config_for(environment, folder, options);
@@ -350,8 +350,8 @@ int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions&
   const std::uint32_t samples = options.samples > 0 ? options.samples : std::max(config.bayes_samples, 1u);
   Rng rng(stream_seed(config.seed, StreamPurpose::BayesRisk));
   const auto estimate = estimate_bayes_risk(data, rng, samples);
-  fmt::print("Bayes risk = {:.6g} +- {:.2g} (standard error, {} Monte Carlo samples, seed {})\n",
-                              estimate.mean, estimate.standard_error, estimate.samples, config.seed);
+  fmt::print("Bayes risk = {:.6g} +- {:.2g} (standard error, {} Monte Carlo samples, seed {})\n", estimate.mean,
+             estimate.standard_error, estimate.samples, config.seed);
   return 0;
 }
 

@@ -1,8 +1,8 @@
 // attnlab command-line entry: parses arguments and dispatches to a command.
 #include "commands.hpp"
 
-#include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -40,11 +40,12 @@ const CLI::Validator kNonNegative = CLI::Validator(
 CLI::Validator count_in(std::uint64_t low, std::uint64_t high) {
   return CLI::Validator(
       [low, high](const std::string& text) {
-        const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+        const bool digits =
+            !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
         const std::uint64_t value = digits ? std::stoull(text) : 0;
         if (digits && value >= low && value <= high) return std::string();
-        return "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", got '" +
-               text + "'";
+        return "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high) + ", got '" + text +
+               "'";
       },
       "INT in [" + std::to_string(low) + ", " + std::to_string(high) + "]");
 }
@@ -60,10 +61,10 @@ int checked_stdout(int status) {
   return status;
 }
 
-int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files,
-             const attnlab::cli::CheckPluginOptions& check, const attnlab::cli::CompareOptions& compare,
-             const attnlab::cli::BayesRiskOptions& bayes, const attnlab::cli::PruneOptions& prune,
-             const attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin) {
+int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files, const attnlab::cli::CheckPluginOptions& check,
+             const attnlab::cli::CompareOptions& compare, const attnlab::cli::BayesRiskOptions& bayes,
+             const attnlab::cli::PruneOptions& prune, const attnlab::cli::ReproduceOptions& reproduce,
+             const attnlab::cli::NewPluginOptions& new_plugin) {
   if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
   auto environment = attnlab::cli::load_plugin_environment(plugin_files);
   if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);

@@ -2,14 +2,14 @@
 // on the test set of the run that trained them.
 #include "commands.hpp"
 
-#include <attnlab/framework/results/checkpoint.hpp>
-#include <attnlab/framework/training/compare_config.hpp>
-#include <attnlab/framework/hosting/data_model.hpp>
+#include <attnlab/framework/analysis/pruning.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
 #include <attnlab/framework/training/learner.hpp>
-#include <attnlab/framework/analysis/pruning.hpp>
-#include <attnlab/framework/results/results_folder.hpp>
 #include <attnlab/framework/training/run_footprint.hpp>
 
 #include <fmt/format.h>

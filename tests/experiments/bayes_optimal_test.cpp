@@ -3,9 +3,9 @@
 // prediction, so its test error is the Bayes risk.
 #include "test_plugins.hpp"
 
+#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/training/learner.hpp>
-#include <attnlab/framework/common/random.hpp>
 
 #include <catch2/catch.hpp>
 

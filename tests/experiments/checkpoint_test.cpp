@@ -2,10 +2,10 @@
 // are missing, foreign, newer, cut off or inconsistent.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/results/checkpoint.hpp>
 #include <attnlab/framework/common/errors.hpp>
-#include <attnlab/framework/training/learner.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/training/learner.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -215,8 +215,9 @@ TEST_CASE("format 1 checkpoints (checksum of the numbers only) are still read", 
   numbers.insert(numbers.end(), checkpoint.biases.data(), checkpoint.biases.data() + checkpoint.biases.size());
   numbers.insert(numbers.end(), checkpoint.activation_parameters.begin(), checkpoint.activation_parameters.end());
   const auto marker = text.rfind("== end ");
-  const std::string old_format = replace_once(text.substr(0, marker), "attnlab-checkpoint 2\n", "attnlab-checkpoint 1\n") +
-                                 "== end " + std::to_string(numbers.size()) + " " + format1_checksum(numbers) + "\n";
+  const std::string old_format =
+      replace_once(text.substr(0, marker), "attnlab-checkpoint 2\n", "attnlab-checkpoint 1\n") + "== end " +
+      std::to_string(numbers.size()) + " " + format1_checksum(numbers) + "\n";
   CHECK(parse_error(old_format) == "(accepted)");
   // There the header was not covered; the numbers were.
   CHECK(parse_error(replace_once(old_format, "step = 40\n", "step = 41\n")) == "(accepted)");

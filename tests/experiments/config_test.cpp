@@ -1,7 +1,7 @@
 // Comparison configs: defaults, files, overrides, and the exact errors for
 // bad input.
-#include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -92,8 +92,8 @@ TEST_CASE("another data model does not inherit the default's parameters; another
         "train.optimizer = 'momentum' keeps the default's step (eta = 0.1) and drops the default's lr_scale, which it "
         "does not take; set train.optimizer_params.<key> to change it");
   // What --set gives is not the default's to keep or drop.
-  const auto given = load_compare_config(std::nullopt, {"train.optimizer=momentum", "train.optimizer_params.eta=0.3"},
-                                         takes_only_eta);
+  const auto given =
+      load_compare_config(std::nullopt, {"train.optimizer=momentum", "train.optimizer_params.eta=0.3"}, takes_only_eta);
   CHECK(given.optimizer_params == "eta = 0.3\n");
 
   // The default plugins keep the default parameters, with overrides on top.

@@ -3,8 +3,8 @@
 // activation loaded as a real plugin.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/training/learner.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/training/learner.hpp>
 
 #include <catch2/catch.hpp>
 

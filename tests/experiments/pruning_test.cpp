@@ -3,10 +3,10 @@
 // without the masked heads.
 #include "test_plugins.hpp"
 
-#include <attnlab/framework/results/checkpoint.hpp>
-#include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/analysis/pruning.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -5,13 +5,13 @@
 #include "test_plugins.hpp"
 
 #include <attnlab/framework/common/atomic_files.hpp>
-#include <attnlab/framework/training/compare_config.hpp>
-#include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -224,8 +224,9 @@ TEST_CASE("an existing file staged with others appears with them, or is removed 
 TEST_CASE("a run state that was damaged or belongs to another config is refused, naming the file",
           "[results][safety]") {
   auto registry = attnlab::test::builtin_registry();
-  const std::vector<std::string> small = {"data.D=12", "data.L=4", "train.time=4", "eval.test_size=32",
-                                          "eval.bayes_samples=0", "eval.log_points=3", "model.heads=2"};
+  const std::vector<std::string> small = {
+      "data.D=12",         "data.L=4",     "train.time=4", "eval.test_size=32", "eval.bayes_samples=0",
+      "eval.log_points=3", "model.heads=2"};
   const auto config = attnlab::load_compare_config(std::nullopt, small);
   attnlab::Comparison trained(config, registry);
   trained.run([](const attnlab::LogPoint&) {});

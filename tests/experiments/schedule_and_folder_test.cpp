@@ -50,12 +50,13 @@ TEST_CASE("an existing results folder is refused unless resuming or forcing", "[
     fresh.create();
     fresh.write_atomically("config.toml", "seed = 1\n");
   }
-  CHECK_THROWS_WITH(attnlab::ResultsFolder(dir, attnlab::ExistingFolderPolicy::Refuse),
-                    "results folder '" + dir.string() +
-                        "' already exists; use --resume to continue it or --force to replace it");
+  CHECK_THROWS_WITH(
+      attnlab::ResultsFolder(dir, attnlab::ExistingFolderPolicy::Refuse),
+      "results folder '" + dir.string() + "' already exists; use --resume to continue it or --force to replace it");
   // A command without --resume does not suggest it.
-  CHECK_THROWS_WITH(attnlab::ResultsFolder(dir, attnlab::ExistingFolderPolicy::Refuse, false),
-                    "results folder '" + dir.string() + "' already exists; use --force to replace it or choose another --out");
+  CHECK_THROWS_WITH(
+      attnlab::ResultsFolder(dir, attnlab::ExistingFolderPolicy::Refuse, false),
+      "results folder '" + dir.string() + "' already exists; use --force to replace it or choose another --out");
   {
     attnlab::ResultsFolder resumed(dir, attnlab::ExistingFolderPolicy::Resume);
     CHECK(resumed.resuming());
@@ -65,8 +66,9 @@ TEST_CASE("an existing results folder is refused unless resuming or forcing", "[
   CHECK(std::filesystem::exists(dir / "config.toml"));  // still there until create()
   forced.create();
   CHECK_FALSE(std::filesystem::exists(dir / "config.toml"));
-  CHECK_THROWS_WITH(attnlab::ResultsFolder(fresh_temp_dir("attnlab_results_none"), attnlab::ExistingFolderPolicy::Resume),
-                    Contains("cannot resume") && Contains("no config.toml"));
+  CHECK_THROWS_WITH(
+      attnlab::ResultsFolder(fresh_temp_dir("attnlab_results_none"), attnlab::ExistingFolderPolicy::Resume),
+      Contains("cannot resume") && Contains("no config.toml"));
 }
 
 TEST_CASE("metrics are truncated to the last complete log point", "[results]") {

@@ -1,5 +1,5 @@
-#include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/analysis/pruning.hpp>
+#include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/random.hpp>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-#include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/analysis/seed_summary.hpp>
+#include <attnlab/framework/common/errors.hpp>
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
-#include <attnlab/framework/hosting/activation.hpp>
 #include <attnlab/framework/checks/activation_checker.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/hosting/activation.hpp>
 
 #include "checks/check_support.hpp"
 

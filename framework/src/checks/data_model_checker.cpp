@@ -1,9 +1,9 @@
 #include "checks/check_support.hpp"
 
-#include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/checks/data_model_checker.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
 
 #include <Eigen/Core>
 #include <Eigen/QR>

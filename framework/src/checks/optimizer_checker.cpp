@@ -1,9 +1,9 @@
 #include "checks/check_support.hpp"
 
-#include <attnlab/framework/common/errors.hpp>
-#include <attnlab/framework/hosting/optimizer.hpp>
 #include <attnlab/framework/checks/optimizer_checker.hpp>
+#include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
 
 #include <algorithm>
 #include <cmath>

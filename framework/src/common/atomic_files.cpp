@@ -44,8 +44,7 @@ int write_all(int fd, const std::string& content) {
 // Writes `content` to a new file `path` (replacing any), or throws naming
 // `shown` (the file the user knows) and the reason. Leaves no file behind on
 // failure.
-void write_new_file(const std::filesystem::path& path, const std::string& content,
-                    const std::filesystem::path& shown) {
+void write_new_file(const std::filesystem::path& path, const std::string& content, const std::filesystem::path& shown) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw UsageError("cannot write '" + shown.string() + "': " + reason(errno));
   int error = write_all(fd, content);

@@ -1,5 +1,5 @@
-#include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
 
 #include "hosting/create_failure.hpp"
 

@@ -1,5 +1,5 @@
-#include <attnlab/framework/hosting/descriptor_validation.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/descriptor_validation.hpp>
 #include <attnlab/framework/hosting/plugin_library.hpp>
 
 #include "hosting/broken_link.hpp"

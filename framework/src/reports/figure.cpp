@@ -1,6 +1,6 @@
+#include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/reports/figure.hpp>
-#include <attnlab/framework/common/atomic_files.hpp>
 
 #include "common/child_process.hpp"
 #include "reports/gnuplot_script.hpp"

@@ -1,6 +1,6 @@
+#include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/reports/report.hpp>
-#include <attnlab/framework/common/atomic_files.hpp>
 
 #include <fmt/format.h>
 

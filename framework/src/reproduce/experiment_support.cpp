@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <stdexcept>
 #include <cmath>
 #include <fstream>
+#include <stdexcept>
 
 namespace attnlab::reproduce {
 

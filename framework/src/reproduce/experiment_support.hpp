@@ -2,11 +2,11 @@
 // formatting and file output. Internal to the framework library.
 #pragma once
 
-#include <attnlab/framework/training/compare_config.hpp>
-#include <attnlab/framework/reproduce/experiment_run.hpp>
-#include <attnlab/framework/reports/figure.hpp>
-#include <attnlab/framework/reproduce/reproduce.hpp>
 #include <attnlab/framework/analysis/seed_statistics.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/reproduce/experiment_run.hpp>
+#include <attnlab/framework/reproduce/reproduce.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 
 #include <filesystem>
 #include <functional>

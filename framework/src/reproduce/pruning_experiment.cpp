@@ -2,10 +2,10 @@
 // after removing k heads, greedy by importance and in random order.
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/results/checkpoint.hpp>
-#include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/analysis/pruning.hpp>
+#include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/reports/report.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
 
 #include <fmt/format.h>
 

@@ -2,10 +2,10 @@
 // variance: overlap trajectories m[h,f](t), r[h](t), and the detected events.
 #include "experiment_support.hpp"
 
-#include <attnlab/framework/reports/figure.hpp>
-#include <attnlab/framework/results/overlap_figures.hpp>
-#include <attnlab/framework/reports/report.hpp>
 #include <attnlab/framework/analysis/specialization.hpp>
+#include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/reports/report.hpp>
+#include <attnlab/framework/results/overlap_figures.hpp>
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 #include <attnlab/framework/common/atomic_files.hpp>
-#include <attnlab/framework/results/checkpoint.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
+#include <attnlab/framework/results/checkpoint.hpp>
 
 #include <fmt/format.h>
 
@@ -293,7 +293,7 @@ class CheckpointParser {
   std::uint32_t version_ = 0;
   std::vector<std::string> lines_;
   std::vector<std::size_t> line_offsets_;  // where each line starts in text_
-  std::string tail_;  // after the last '\n'
+  std::string tail_;                       // after the last '\n'
   std::size_t next_ = 0;
   std::map<std::string, std::string> header_;
   std::set<std::string> used_;

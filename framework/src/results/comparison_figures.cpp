@@ -1,5 +1,5 @@
-#include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/reports/figure.hpp>
+#include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/overlap_figures.hpp>
 
 #include <fmt/format.h>

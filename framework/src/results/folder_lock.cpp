@@ -1,9 +1,9 @@
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/results/folder_lock.hpp>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>

@@ -1,5 +1,5 @@
-#include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -248,7 +248,8 @@ void reject_unknown_keys(const toml::table& root) {
   for (const auto& [section, keys] : known) {
     const toml::table* table = section.empty() ? &root : root[section].as_table();
     if (table == nullptr) {
-      if (const auto* node = root.get(section)) bad(section, "must be a table ([" + section + "]), found " + describe(*node));
+      if (const auto* node = root.get(section))
+        bad(section, "must be a table ([" + section + "]), found " + describe(*node));
       continue;
     }
     for (const auto& [key, node] : *table) {
@@ -341,7 +342,7 @@ namespace {
 // another data model named without parameters of its own would reject them,
 // so it starts from none instead.
 void drop_default_data_params_of_replaced_plugin(toml::table& root, const toml::table& defaults,
-                                             const toml::table& overrides, bool file_gave_data) {
+                                                 const toml::table& overrides, bool file_gave_data) {
   const auto final_string = [&](const char* key) {
     if (const auto* value = overrides.at_path(key).as_string()) return value->get();
     return root.at_path(key).value_or(std::string());
@@ -402,7 +403,8 @@ CompareConfig compose(const std::optional<std::pair<std::string, std::string>>& 
     if (!kept.empty() || !dropped.empty()) {
       std::string note = "train.optimizer = '" + optimizer + "'";
       if (!kept.empty()) note += " keeps the default's step (" + kept + ")";
-      if (!dropped.empty()) note += (kept.empty() ? "" : " and") + (" drops the default's " + dropped + ", which it does not take");
+      if (!dropped.empty())
+        note += (kept.empty() ? "" : " and") + (" drops the default's " + dropped + ", which it does not take");
       notes.push_back(note + "; set train.optimizer_params.<key> to change it");
     }
   }
@@ -476,8 +478,10 @@ std::vector<std::string> config_differences(const std::string& before, const std
   std::vector<std::string> differences;
   for (const auto& [key, value] : a) {
     const auto it = b.find(key);
-    if (it == b.end()) differences.push_back(key + " = " + value + " vs absent");
-    else if (it->second != value) differences.push_back(key + " = " + value + " vs " + it->second);
+    if (it == b.end())
+      differences.push_back(key + " = " + value + " vs absent");
+    else if (it->second != value)
+      differences.push_back(key + " = " + value + " vs " + it->second);
   }
   for (const auto& [key, value] : b) {
     if (a.count(key) == 0) differences.push_back(key + " absent vs " + value);

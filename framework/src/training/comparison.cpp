@@ -1,6 +1,6 @@
-#include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/training/run_footprint.hpp>
 #include <attnlab/framework/training/step_pipeline.hpp>
 
@@ -260,8 +260,8 @@ bool Comparison::run(const std::function<void(const LogPoint&)>& on_log,
     // was asked for), so the data stream's state there is exact for
     // save_state().
     const std::uint64_t target = log_steps[next_log_];
-    step_ = std::max(step_, run_step_pipeline(pool_, static_cast<std::uint32_t>(models_.size()), slots, step_,
-                                              target, work));
+    step_ = std::max(step_,
+                     run_step_pipeline(pool_, static_cast<std::uint32_t>(models_.size()), slots, step_, target, work));
     if (step_ < target) return false;
     const LogPoint point = log_point();
     ++next_log_;

@@ -1,5 +1,5 @@
-#include <attnlab/framework/training/evaluation.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/training/evaluation.hpp>
 
 #include <algorithm>
 #include <span>

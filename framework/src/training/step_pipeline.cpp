@@ -122,7 +122,7 @@ class PipelineState {
   std::mutex mutex_;
   std::condition_variable changed_;
   const std::uint32_t slots_;
-  std::uint64_t last_;  // lowered by stop_drawing()
+  std::uint64_t last_;                    // lowered by stop_drawing()
   std::uint64_t drawn_;                   // batches of steps < drawn_ are in their slots
   bool drawing_ = false;                  // the producer is running
   std::vector<std::uint64_t> next_step_;  // per model: the next step to train

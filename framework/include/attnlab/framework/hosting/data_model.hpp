@@ -7,8 +7,8 @@
 #pragma once
 
 #include <attnlab/plugin_abi.h>
-#include <attnlab/framework/hosting/plugin_library.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/framework/hosting/plugin_library.hpp>
 #include <attnlab/sdk/types.hpp>
 
 #include <Eigen/Core>

@@ -2,10 +2,10 @@
 // the `attnlab reproduce` experiments are built from.
 #pragma once
 
+#include <attnlab/framework/analysis/specialization.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
 #include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/training/comparison.hpp>
-#include <attnlab/framework/hosting/plugin_registry.hpp>
-#include <attnlab/framework/analysis/specialization.hpp>
 
 #include <Eigen/Core>
 

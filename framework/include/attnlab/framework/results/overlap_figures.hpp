@@ -4,8 +4,8 @@
 // legend; and the final overlaps as a heads x features heat map.
 #pragma once
 
-#include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/analysis/specialization.hpp>
+#include <attnlab/framework/reports/figure.hpp>
 
 #include <string>
 #include <vector>

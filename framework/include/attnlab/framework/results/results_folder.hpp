@@ -79,10 +79,10 @@ class ResultsFolder {
   ExistingFolderPolicy policy_;
   bool offers_resume_ = true;
   bool resuming_ = false;
-  bool replacing_ = false;  // Force on an existing folder that attnlab made
-  bool made_empty_ = false;  // by unique(), and not yet taken by create()
-  FolderLock lock_;          // of path_, once taken
-  mutable FolderLock replaced_lock_;  // of the folder being replaced, until it is deleted
+  bool replacing_ = false;                  // Force on an existing folder that attnlab made
+  bool made_empty_ = false;                 // by unique(), and not yet taken by create()
+  FolderLock lock_;                         // of path_, once taken
+  mutable FolderLock replaced_lock_;        // of the folder being replaced, until it is deleted
   mutable std::filesystem::path replaced_;  // where it was moved aside
 };
 

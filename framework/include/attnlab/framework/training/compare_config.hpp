@@ -37,7 +37,7 @@ struct CompareConfig {
 
   std::uint32_t test_size = 1;
   std::uint32_t log_points = 1;
-  std::uint32_t bayes_samples = 0;  // 0: do not estimate the Bayes risk
+  std::uint32_t bayes_samples = 0;    // 0: do not estimate the Bayes risk
   std::uint32_t max_gram_heads = 16;  // Gram matrices are logged only for H up to this
 
   // The resolved configuration as TOML text (written to the results folder).

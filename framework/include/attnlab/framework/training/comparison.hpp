@@ -7,14 +7,14 @@
 // reported; the others carry on.
 #pragma once
 
-#include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
+#include <attnlab/framework/hosting/optimizer.hpp>
+#include <attnlab/framework/hosting/plugin_registry.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
 #include <attnlab/framework/training/learner.hpp>
 #include <attnlab/framework/training/lockstep_pool.hpp>
-#include <attnlab/framework/hosting/optimizer.hpp>
-#include <attnlab/framework/hosting/plugin_registry.hpp>
-#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/training/training_schedule.hpp>
 
 #include <array>

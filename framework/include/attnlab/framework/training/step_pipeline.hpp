@@ -36,6 +36,6 @@ struct StepPipelineWork {
 // step every model reached: `last`, or less when stop_requested() said so
 // (the batches of steps before it, and no others, have been drawn).
 std::uint64_t run_step_pipeline(LockstepPool& pool, std::uint32_t models, std::uint32_t slots, std::uint64_t first,
-                       std::uint64_t last, const StepPipelineWork& work);
+                                std::uint64_t last, const StepPipelineWork& work);
 
 }  // namespace attnlab
