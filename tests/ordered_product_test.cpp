@@ -1,4 +1,4 @@
-// The learner's products (framework/src/ordered_product.hpp): each output is
+// The learner's products (framework/src/training/ordered_product.hpp): each output is
 // the sum over k in index order, the same bits from the portable and the AVX2
 // kernel whatever the shape and wherever the buffers lie. This file is
 // compiled without fused multiply-add, like the kernels, so that the plain
