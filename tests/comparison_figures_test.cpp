@@ -1,6 +1,8 @@
 // The figures `attnlab compare` draws from metrics.jsonl: each line and each
 // heat-map cell shows the values recorded for its activation, head and
 // feature (read back through gnuplot), also for models that stopped.
+#include "test_support.hpp"
+
 #include "plotted_series.hpp"
 
 #include <attnlab/framework/results/comparison_figures.hpp>
@@ -22,27 +24,6 @@ namespace fs = std::filesystem;
 using Points = std::vector<std::pair<double, double>>;
 
 namespace {
-
-class TempFolder {
- public:
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("attnlab-comparison-figures-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -86,7 +67,7 @@ const std::string kMetrics =
 }  // namespace
 
 TEST_CASE("compare's test error figure draws each activation's recorded test MSE under its name", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::render_comparison_figures(kMetrics, attnlab::BayesRiskEstimate{.mean = 0.45, .standard_error = 0.01},
                                      folder.path());
   const auto plotted = attnlab::test::plotted_series(folder.path() / "test_error");
@@ -104,7 +85,7 @@ TEST_CASE("compare's test error figure draws each activation's recorded test MSE
 }
 
 TEST_CASE("compare's overlap figures: one panel per feature, each head under its name in every panel", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::render_comparison_figures(kMetrics, std::nullopt, folder.path());
   const auto alpha = attnlab::test::plotted_series(folder.path() / "overlaps_alpha");
   const std::vector<attnlab::test::PlottedSeries> expected = {
@@ -138,7 +119,7 @@ TEST_CASE("compare's overlap figures: one panel per feature, each head under its
 }
 
 TEST_CASE("compare's final overlaps: heads x features at the last point where all are finite", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::render_comparison_figures(kMetrics, std::nullopt, folder.path());
   using Cell = std::tuple<int, int, std::string>;
   CHECK(cells(folder.path() / "final_overlaps_alpha.dat") ==

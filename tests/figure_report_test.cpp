@@ -1,5 +1,7 @@
 // Figures rendered by gnuplot (PNG, SVG, data, script) and the report writer
 // (markdown to self-contained HTML).
+#include "test_support.hpp"
+
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/reports/report.hpp>
@@ -25,27 +27,6 @@ using attnlab::Figure;
 using attnlab::FigureSeries;
 
 namespace {
-
-class TempFolder {
- public:
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("attnlab-figure-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Replaces $PATH for one scope.
 class PathOverride {
@@ -157,7 +138,7 @@ Figure two_series_figure() {
 }  // namespace
 
 TEST_CASE("render_figure writes a PNG, an SVG, and the data and script they came from", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   const fs::path stem = folder.path() / "plots" / "risk";
   attnlab::render_figure(two_series_figure(), stem);
 
@@ -179,7 +160,7 @@ TEST_CASE("render_figure writes a PNG, an SVG, and the data and script they came
 }
 
 TEST_CASE("figure text with quotes and gnuplot markup is shown as written", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   Figure figure;
   figure.title = "it's \"quoted\" <&> a_b^c @x {y} \\n";
   figure.x_label = "line one\nline two";  // a newline must not break the script
@@ -195,7 +176,7 @@ TEST_CASE("figure text with quotes and gnuplot markup is shown as written", "[fi
 }
 
 TEST_CASE("rendering the same figure twice gives identical files", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::render_figure(two_series_figure(), folder.path() / "first");
   attnlab::render_figure(two_series_figure(), folder.path() / "second");
   CHECK(read_file(folder.path() / "first.png") == read_file(folder.path() / "second.png"));
@@ -203,7 +184,7 @@ TEST_CASE("rendering the same figure twice gives identical files", "[figure]") {
 }
 
 TEST_CASE("a figure grid draws several panels into one image", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::FigureGrid grid;
   grid.columns = 2;
   grid.panel_width = 300;
@@ -223,7 +204,7 @@ TEST_CASE("a figure grid draws several panels into one image", "[figure]") {
 }
 
 TEST_CASE("a heat map draws each cell's value, NaN included, and sizes the image to the table", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::HeatMap map;
   map.title = "final key overlaps";
   map.row_labels = {"head 1", "head 2"};
@@ -251,7 +232,7 @@ TEST_CASE("a heat map draws each cell's value, NaN included, and sizes the image
 }
 
 TEST_CASE("an inconsistent figure is refused with the series named", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   Figure figure;
   figure.series.push_back({.label = "short", .x = {1, 2, 3}, .y = {1, 2}, .error = {}});
   CHECK_THROWS_AS(attnlab::render_figure(figure, folder.path() / "bad"), attnlab::UsageError);
@@ -265,7 +246,7 @@ TEST_CASE("an inconsistent figure is refused with the series named", "[figure]")
 }
 
 TEST_CASE("without gnuplot on PATH rendering says how to install it", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   const fs::path empty_bin = folder.path() / "empty-bin";
   fs::create_directories(empty_bin);
   PathOverride path(empty_bin.string());
@@ -275,7 +256,7 @@ TEST_CASE("without gnuplot on PATH rendering says how to install it", "[figure]"
 }
 
 TEST_CASE("a failing gnuplot is reported with its message and the script", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   const fs::path fake_bin = folder.path() / "fake-bin";
   fs::create_directories(fake_bin);
   write_file(fake_bin / "gnuplot",
@@ -342,7 +323,7 @@ TEST_CASE("markdown tables become HTML tables, and markdown_table writes them", 
 }
 
 TEST_CASE("report images are embedded as data URIs, never linked", "[report]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   fs::create_directories(folder.path() / "figures");
   write_file(folder.path() / "figures" / "risk.png", kTinyPng);
   const std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>a &amp; b</text></svg>";
@@ -387,7 +368,7 @@ TEST_CASE("report images are embedded as data URIs, never linked", "[report]") {
 }
 
 TEST_CASE("a missing, remote or unsupported report image is an error naming it, and nothing is written", "[report]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   CHECK_THROWS_AS(attnlab::markdown_to_html("![gone](figures/missing.png)\n", folder.path(), "t"), attnlab::UsageError);
   CHECK_THROWS_WITH(attnlab::write_report(folder.path() / "out", "t", "text\n\n![gone](figures/missing.png)\n"),
                     Catch::Contains("'figures/missing.png' not found"));

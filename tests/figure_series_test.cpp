@@ -1,6 +1,8 @@
 // Every series of a figure is drawn under its own name with its own points,
 // also when some series have nothing to draw (a diverged run): read back
 // through gnuplot, so the check does not trust how the data file is laid out.
+#include "test_support.hpp"
+
 #include "plotted_series.hpp"
 
 #include <attnlab/framework/reports/figure.hpp>
@@ -26,27 +28,6 @@ namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-class TempFolder {
- public:
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("attnlab-series-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 FigureSeries series(std::string label, std::vector<double> x, std::vector<double> y, std::vector<double> error = {}) {
   return {.label = std::move(label), .x = std::move(x), .y = std::move(y), .error = std::move(error)};
@@ -101,14 +82,14 @@ Figure activations_figure() {
 }  // namespace
 
 TEST_CASE("a series without points does not shift the data of the series after it", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   const Figure figure = activations_figure();
   attnlab::render_figure(figure, folder.path() / "test_error_vs_signal");
   check_drawn_as_given({figure}, folder.path() / "test_error_vs_signal");
 }
 
 TEST_CASE("series on a log axis keep their names and points, before and after an empty one", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   Figure figure;
   figure.log_x = true;
   figure.log_y = true;
@@ -121,7 +102,7 @@ TEST_CASE("series on a log axis keep their names and points, before and after an
 }
 
 TEST_CASE("in a grid, each panel's series keep their names and points", "[figure]") {
-  TempFolder folder;
+  attnlab::test::TempDir folder;
   attnlab::FigureGrid grid;
   grid.columns = 2;
   grid.panels.resize(3);
