@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -58,6 +59,18 @@ class SpawnActions {
   posix_spawn_file_actions_t actions_;
 };
 
+class SpawnAttributes {
+ public:
+  SpawnAttributes() { posix_spawnattr_init(&attributes_); }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
+  posix_spawnattr_t* get() { return &attributes_; }
+
+ private:
+  posix_spawnattr_t attributes_;
+};
+
 void check_spawn_call(int status, std::string_view what) {
   if (status != 0)
     throw std::runtime_error(fmt::format("cannot prepare child process ({}): {}", what, std::strerror(status)));
@@ -102,8 +115,17 @@ ProcessOutcome run_process(const std::filesystem::path& executable, const std::v
   for (std::string& argument : argv_storage) argv.push_back(argument.data());
   argv.push_back(nullptr);
 
+  // The child starts with no signal blocked: the caller may block SIGINT and
+  // SIGTERM to take them on a watcher thread (cli/stop_signals.hpp), and a
+  // child must still die of them.
+  SpawnAttributes attributes;
+  sigset_t none;
+  sigemptyset(&none);
+  check_spawn_call(posix_spawnattr_setsigmask(attributes.get(), &none), "signal mask");
+  check_spawn_call(posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETSIGMASK), "signal mask");
+
   pid_t pid = 0;
-  const int spawn_status = posix_spawn(&pid, executable.c_str(), actions.get(), nullptr, argv.data(), environ);
+  const int spawn_status = posix_spawn(&pid, executable.c_str(), actions.get(), attributes.get(), argv.data(), environ);
   if (spawn_status != 0)
     throw std::runtime_error(fmt::format("cannot start {}: {}", executable.string(), std::strerror(spawn_status)));
   write_end.reset();  // the child holds its own copy; EOF arrives when it exits
