@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <limits>
 #include <sstream>
 
 namespace attnlab::cli {
@@ -126,9 +125,11 @@ void stage_figures(const std::string& metrics, const Comparison& comparison, con
 // The result files of a finished run, all or none (a full disk leaves the
 // run resumable, not half-finished): figures, summary.txt, one checkpoint
 // per trained model, and summary.csv, whose presence marks the run finished.
-void write_finished_outputs(const Comparison& comparison, const ResultsFolder& folder, const std::string& table) {
+// Returns the summary table.
+std::string write_finished_outputs(const Comparison& comparison, const ResultsFolder& folder) {
   const std::string metrics = folder.read("metrics.jsonl");
   const auto results = final_results(metrics);
+  const std::string table = summary_table(results, comparison.statuses(), comparison.bayes_risk());
   StagedFiles outputs;
   stage_figures(metrics, comparison, folder, outputs);
   outputs.stage(folder.file("summary.txt"), table);
@@ -146,13 +147,14 @@ void write_finished_outputs(const Comparison& comparison, const ResultsFolder& f
   }
   outputs.stage(folder.file("summary.csv"), summary_csv(results, comparison.statuses(), comparison.bayes_risk()));
   outputs.commit();
+  return table;
 }
 
 // Trains `config` in `folder` (fresh, or resumed from its checkpoint.bin)
 // and writes every result file. A folder that is already finished is left
 // as it is.
 FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folder, const CompareConfig& config,
-                            const StopSignals& stop, const std::string& marker_record = "") {
+                            const StopSignals& stop) {
   if (folder.resuming() && folder.exists("summary.csv")) {
     spdlog::info("{} is already finished", folder.path().string());
     return {true, folder.read("summary.txt")};
@@ -162,7 +164,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     require_disk(folder.path(), comparison_metrics_bytes(config, comparison.data_model().features()),
                  "metrics.jsonl (lower eval.log_points, model.heads or eval.max_gram_heads)");
   }
-  folder.create(marker_record);
+  folder.create();
   const LogFileAttachment log_file(folder);
   for (const auto& note : config.notes) spdlog::warn("{}", note);
 
@@ -202,9 +204,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     return {false, ""};
   }
 
-  const std::string table =
-      summary_table(final_results(folder.read("metrics.jsonl")), comparison.statuses(), comparison.bayes_risk());
-  write_finished_outputs(comparison, folder, table);
+  const std::string table = write_finished_outputs(comparison, folder);
   for (const auto& status : comparison.statuses()) {
     if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);
   }
@@ -265,8 +265,7 @@ std::uint32_t recorded_seeds(const ResultsFolder& folder) {
 int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, ResultsFolder& folder,
                       const CompareOptions& options, const StopSignals& stop) {
   const CompareConfig base = config_for(environment, folder, options);
-  constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
-  if (base.seed > kLargestSeed - (seeds - 1)) {
+  if (!seed_range_fits(base.seed, seeds)) {
     throw UsageError(fmt::format("--seeds {} from seed {} goes past the largest seed, {}; lower seed or --seeds", seeds,
                                  base.seed, kLargestSeed));
   }

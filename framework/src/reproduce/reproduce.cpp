@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 
 namespace attnlab {
 
@@ -33,9 +32,8 @@ void check_reproduce_options(const std::string& name, const ReproduceOptions& op
     throw UsageError("unknown experiment '" + name + "' (known: specialization, activations, heads, pruning, all)");
   }
   // No experiment uses more seeds than this.
-  constexpr std::uint64_t kLargestSeed = std::numeric_limits<std::int64_t>::max();
   const std::uint64_t seed_count = options.seeds > 0 ? options.seeds : reproduce::kMostDefaultSeeds;
-  if (options.first_seed > kLargestSeed - (seed_count - 1)) {
+  if (!seed_range_fits(options.first_seed, seed_count)) {
     throw UsageError(fmt::format("--first-seed {} with {} seeds goes past the largest seed, {}", options.first_seed,
                                  seed_count, kLargestSeed));
   }

@@ -105,15 +105,12 @@ std::string to_param_value(const toml::node& node, const std::string& key) {
   bad(key, "has a value type that cannot be passed to a plugin");
 }
 
-std::string to_param_text(const toml::table& table, const std::string& prefix, const std::set<std::string>& skip,
-                          const std::string& separator = "\n") {
+std::string to_param_text(const toml::table& table, const std::string& prefix, const std::set<std::string>& skip) {
   std::string text;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (skip.count(name) != 0) continue;
-    if (!text.empty() && separator != "\n") text += separator;
-    text += name + " = " + to_param_value(node, prefix + name);
-    if (separator == "\n") text += "\n";
+    text += name + " = " + to_param_value(node, prefix + name) + "\n";
   }
   return text;
 }
@@ -269,7 +266,7 @@ CompareConfig build(const toml::table& root) {
   const Reader r(root);
   CompareConfig config;
   constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
-  config.seed = static_cast<std::uint64_t>(r.integer("seed", 0, std::numeric_limits<std::int64_t>::max()));
+  config.seed = static_cast<std::uint64_t>(r.integer("seed", 0, static_cast<std::int64_t>(kLargestSeed)));
 
   const auto* activations = r.require("activations").as_array();
   if (activations == nullptr || activations->empty()) bad("activations", "must be a non-empty list of plugin ids");

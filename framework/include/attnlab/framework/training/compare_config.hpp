@@ -47,6 +47,15 @@ struct CompareConfig {
   std::vector<std::string> notes;
 };
 
+// The largest seed a config takes (TOML integers are signed 64-bit).
+inline constexpr std::uint64_t kLargestSeed = 9223372036854775807ull;
+
+// Whether the `count` seeds first, first + 1, ... all stay within kLargestSeed
+// (count >= 1); commands that run several seeds check this before any work.
+inline bool seed_range_fits(std::uint64_t first, std::uint64_t count) {
+  return first <= kLargestSeed && count - 1 <= kLargestSeed - first;
+}
+
 // The built-in default comparison, as TOML text.
 const std::string& default_compare_toml();
 
