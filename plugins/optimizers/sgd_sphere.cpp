@@ -1,6 +1,6 @@
 // sgd-sphere: sgd, then every key and value vector is put back on the sphere
 // of the radius it had at the first step (projected SGD); biases and
-// activation parameters are unconstrained.
+// activation parameters are unconstrained and step with their own rates.
 #include "gradient_step.hpp"
 
 #include <cmath>
@@ -13,7 +13,7 @@ bool constrained(const attnlab_parameter_group& group) {
 
 class SgdSphere {
  public:
-  explicit SgdSphere(const attnlab::Params& params) : rate_(params, 1.0, true) {}
+  explicit SgdSphere(const attnlab::Params& params) : rates_(params, 1.0, true) {}
 
   // One radius per key and value vector.
   std::size_t state_size(std::span<const attnlab_parameter_group> groups) const {
@@ -28,7 +28,7 @@ class SgdSphere {
     // The state arrives zeroed; the radii are those of the parameters before
     // the first update, kept in the state so that a resumed run keeps them.
     if (info.step == 0) for_each_vector(groups, radii, [](auto vector, double& radius) { radius = vector.norm(); });
-    attnlab::builtin::gradient_step(rate_.at(info), groups);
+    attnlab::builtin::gradient_step(rates_, info, groups);
     for_each_vector(groups, radii, [](auto vector, double& radius) {
       const double norm = vector.norm();
       // A vector that lands exactly on 0 has no direction to rescale; it stays.
@@ -48,14 +48,16 @@ class SgdSphere {
     }
   }
 
-  attnlab::builtin::LearningRate rate_;
+  attnlab::builtin::GroupRates rates_;
 };
 
 }  // namespace
 
-ATTNLAB_OPTIMIZER_PLUGIN(SgdSphere, {.id = "sgd-sphere",
-                                     .name = "SGD on the sphere",
-                                     .version = "1.0.0",
-                                     .description = "sgd, then each key and value vector is rescaled to its "
-                                                    "initial norm; biases unconstrained",
-                                     .constraint = attnlab::Constraint::Sphere})
+ATTNLAB_OPTIMIZER_PLUGIN(SgdSphere,
+                         {.id = "sgd-sphere",
+                          .name = "SGD on the sphere",
+                          .version = "1.0.0",
+                          .description = "sgd, then each key and value vector is rescaled to its "
+                                         "initial norm; biases and activation parameters unconstrained, with "
+                                         "their own bias_eta, activation_eta",
+                          .constraint = attnlab::Constraint::Sphere})
