@@ -269,7 +269,8 @@ TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Activation);
   }
-  for (const char* name : {"fixture-unit-key", "fixture-zero-risk", "fixture-label-overrun"}) {
+  for (const char* name : {"fixture-unit-key", "fixture-zero-risk", "fixture-label-overrun", "fixture-limit-no-shift",
+                           "fixture-limit-wrong-noise", "fixture-limit-negative-noise"}) {
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::DataModel);
   }
