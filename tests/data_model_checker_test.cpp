@@ -39,6 +39,18 @@ std::vector<std::string> with_bayes() {
   return names;
 }
 
+std::vector<std::string> with_limit() {
+  std::vector<std::string> names = kChecks;
+  names.push_back("high-dimensional limit");
+  return names;
+}
+
+std::vector<std::string> with_bayes_and_limit() {
+  std::vector<std::string> names = with_bayes();
+  names.push_back("high-dimensional limit");
+  return names;
+}
+
 }  // namespace
 
 TEST_CASE("single-location passes every data-model check, Gaussian and discrete priors", "[data-model-checker]") {
@@ -47,7 +59,7 @@ TEST_CASE("single-location passes every data-model check, Gaussian and discrete 
                "prior = discrete\nsupport = [[3], [-3]]\nD = 16\nL = 5\ndelta = 0", "D = 2\nL = 1");
   INFO("params: " << params);
   const auto results = check(attnlab::test::builtin_plugin("single-location"), params);
-  CHECK(check_names(results) == with_bayes());
+  CHECK(check_names(results) == with_bayes_and_limit());
   for (const auto& r : results) {
     INFO(r.name << ": " << r.detail);
     CHECK(r.passed);
@@ -58,6 +70,53 @@ TEST_CASE("single-location passes every data-model check, Gaussian and discrete 
   // A Bayes predictor beats the constant by many standard errors whenever
   // there is a signal (D = 2, L = 1: it sees the value coordinate directly).
   CHECK(number_after(bayes, "label variance ") > number_after(bayes, "samples = "));
+  const std::string& limit = check_result(results, "high-dimensional limit").detail;
+  CHECK_THAT(limit, Contains("bound 5.00"));
+  CHECK(number_after(limit, "max |z| = ") <= 5.0);
+}
+
+TEST_CASE("the high-dimensional limit check is fast and sized by the plugin's L and F", "[data-model-checker][limit]") {
+  const auto results = check(attnlab::test::builtin_plugin("single-location"), "D = 8\nL = 4\nF = 2\nmean = [1, 0]");
+  const std::string& detail = check_result(results, "high-dimensional limit").detail;
+  // 4 tokens x 3 directions: means, second moments and E[y chi] of 12 fields, plus E[y^2].
+  CHECK_THAT(detail, Contains("4000 samples from sample() at D = 8 and from limit_sample: 37 statistics"));
+  CHECK(check_result(results, "high-dimensional limit").passed);
+}
+
+TEST_CASE("a data model with a correct limit_sample and a rotated teacher passes every check",
+          "[data-model-checker][limit][fixture]") {
+  const auto results = check(PluginLibrary::load(good_fixture("fixture-limit-data-model")));
+  CHECK(check_names(results) == with_limit());
+  for (const auto& r : results) {
+    INFO(r.name << ": " << r.detail);
+    CHECK(r.passed);
+  }
+}
+
+TEST_CASE("a limit_sample that forgets the shift fails the limit check only, at a key field's mean",
+          "[data-model-checker][limit][fixture]") {
+  const auto results = check(PluginLibrary::load(bad_fixture("fixture-limit-no-shift")));
+  CHECK(check_names(results) == with_limit());
+  CHECK(failed_checks(results) == std::vector<std::string>{"high-dimensional limit"});
+  const std::string& detail = check_result(results, "high-dimensional limit").detail;
+  INFO(detail);
+  // sample(): E chi = E theta / L = 0.5 on every token; limit_sample: 0.
+  CHECK_THAT(detail, Contains("the first: mean of teacher field (token 0, key 0): sample() "));
+  CHECK(number_after(detail, "the first: mean of teacher field (token 0, key 0): sample() ") ==
+        Approx(0.5).margin(0.1));
+  CHECK(number_after(detail, ", z = ") > 5.0);
+}
+
+TEST_CASE("a limit_sample with the wrong noise variance fails the limit check only, at E[y^2]",
+          "[data-model-checker][limit][fixture]") {
+  const auto results = check(PluginLibrary::load(bad_fixture("fixture-limit-wrong-noise")));
+  CHECK(check_names(results) == with_limit());
+  CHECK(failed_checks(results) == std::vector<std::string>{"high-dimensional limit"});
+  const std::string& detail = check_result(results, "high-dimensional limit").detail;
+  INFO(detail);
+  // E[y^2] = 1 + 0.25; the limit claims 1 + 0.5.
+  CHECK_THAT(detail, Contains("1 of 19 statistics disagree") && Contains("the first: E[y^2]"));
+  CHECK(number_after(detail, "limit_sample ") == Approx(1.5).margin(0.1));
 }
 
 TEST_CASE("single-location's teacher meets the convention to rounding", "[data-model-checker]") {
@@ -102,6 +161,18 @@ TEST_CASE("risk samples that forget the label noise fail the Bayes check only", 
   CHECK(number_after(detail, "samples = ") == Approx(0.25).margin(0.02));
   CHECK(number_after(detail, "risk samples = ") == 0.0);
   CHECK(number_after(detail, ": z = ") > 4.0);
+}
+
+TEST_CASE("a negative noise variance from limit_sample is refused as the plugin's fault",
+          "[data-model-checker][limit][fixture]") {
+  const auto results = check(PluginLibrary::load(bad_fixture("fixture-limit-negative-noise")));
+  CHECK(check_names(results) == with_limit());
+  // The wrapper refuses the output wherever limit_sample is called.
+  CHECK(failed_checks(results) == std::vector<std::string>{"finiteness", "determinism", "high-dimensional limit"});
+  CHECK_THAT(check_result(results, "finiteness").detail,
+             Contains("plugin 'fixture-limit-negative-noise'") &&
+                 Contains("limit_sample returned a label noise variance of -0.25 at sample 0 (must be finite and at "
+                          "least 0)"));
 }
 
 TEST_CASE("writing past the labels fails the shapes check, and nothing else runs", "[data-model-checker][fixture]") {

@@ -3,12 +3,15 @@
 #include "test_support.hpp"
 
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/hosting/descriptor_validation.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 using attnlab::PluginKind;
 using attnlab::PluginLibrary;
@@ -162,6 +165,103 @@ TEST_CASE("an optimizer constraint outside the enum is refused", "[loader]") {
              Contains("malformed descriptor: optimizer constraint 2 is not one of 0 (none), 1 (sphere)"));
 }
 
+namespace {
+
+// A data-model table of stubs (no instance is ever made from it).
+attnlab_data_model_table stub_data_model_table() {
+  return {
+      sizeof(attnlab_data_model_table),
+      0,
+      +[](const char*, void**, attnlab_error_buffer) { return ATTNLAB_OK; },
+      +[](void*) {},
+      +[](const void*, attnlab_data_dims*, attnlab_error_buffer) { return ATTNLAB_OK; },
+      +[](const void*, double*, double*, attnlab_error_buffer) { return ATTNLAB_OK; },
+      +[](void*, attnlab_random_stream*, std::uint32_t, double*, double*, attnlab_error_buffer) { return ATTNLAB_OK; },
+      nullptr,
+      nullptr,
+      nullptr,
+  };
+}
+
+attnlab_plugin_descriptor data_model_descriptor(const attnlab_data_model_table& table, std::uint32_t abi_minor,
+                                                std::uint64_t capabilities) {
+  return {ATTNLAB_ABI_MAJOR,
+          abi_minor,
+          sizeof(attnlab_plugin_descriptor),
+          ATTNLAB_KIND_DATA_MODEL,
+          "in-process",
+          "In-process data model",
+          "0.1.0",
+          "",
+          capabilities,
+          &table};
+}
+
+}  // namespace
+
+TEST_CASE("the high-dimensional-limit flag needs the limit_sample entry in a table long enough to hold it",
+          "[loader][limit]") {
+  attnlab_data_model_table table = stub_data_model_table();
+  const auto validate = [&](std::uint32_t abi_minor, std::uint64_t capabilities) {
+    const attnlab_plugin_descriptor descriptor = data_model_descriptor(table, abi_minor, capabilities);
+    return attnlab::validate_descriptor(&descriptor);
+  };
+  const auto refusal = [&](std::uint64_t capabilities) {
+    return thrown_message<PluginLoadError>([&] { validate(ATTNLAB_ABI_MINOR, capabilities); });
+  };
+  const std::uint32_t size_1_0 = offsetof(attnlab_data_model_table, limit_sample);
+
+  // Without the flag: a 1.1 table with no entry, and a 1.0 table, are valid.
+  CHECK(validate(ATTNLAB_ABI_MINOR, 0) == PluginKind::DataModel);
+  table.struct_size = size_1_0;
+  CHECK(validate(0, 0) == PluginKind::DataModel);
+
+  // The flag with the entry set but a 1.0-sized table: the host cannot read it.
+  table.limit_sample = +[](void*, attnlab_random_stream*, std::uint32_t, double*, double*, double*,
+                           attnlab_error_buffer) { return ATTNLAB_OK; };
+  CHECK_THAT(refusal(ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT),
+             Contains("malformed descriptor: data model declares the high-dimensional-limit capability, but its "
+                      "table struct_size " +
+                      std::to_string(size_1_0) + " ends before 'limit_sample'"));
+
+  // The flag with a full table but a null entry.
+  table.struct_size = sizeof(attnlab_data_model_table);
+  CHECK(validate(ATTNLAB_ABI_MINOR, ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT) == PluginKind::DataModel);
+  table.limit_sample = nullptr;
+  CHECK(refusal(ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT) ==
+        "malformed descriptor: data model table entry 'limit_sample' is null");
+}
+
+TEST_CASE("a data model built against ABI 1.0 loads in this host and has no limit", "[loader][limit][fixture]") {
+  const auto plugin = PluginLibrary::load(good_fixture("fixture-abi-1-0-data-model"));
+  CHECK(plugin->kind() == PluginKind::DataModel);
+  CHECK(plugin->descriptor().abi_minor == 0);
+  CHECK(plugin->table<attnlab_data_model_table>().struct_size == offsetof(attnlab_data_model_table, limit_sample));
+  CHECK_FALSE(attnlab::provides_limit(*plugin));
+
+  attnlab::DataModel model(plugin);
+  CHECK_FALSE(model.has_limit());
+  attnlab::Rng rng(1);
+  std::vector<double> tokens(2 * 2 * 4), labels(2), fields(2 * 2 * 2), means(2), variances(2);
+  model.sample(rng, 2, tokens, labels);
+  CHECK(labels[1] == tokens[2 * 4 + 1]);
+  CHECK(thrown_message<attnlab::UsageError>([&] { model.limit_sample(rng, 2, fields, means, variances); }) ==
+        "data model 'fixture-abi-1-0-data-model' has no high-dimensional limit: it does not provide limit_sample "
+        "(see docs/WRITING_PLUGINS.md)");
+}
+
+TEST_CASE("an SDK data model declares the limit exactly when it writes limit_sample", "[loader][limit][fixture]") {
+  const auto with = PluginLibrary::load(good_fixture("fixture-limit-data-model"));
+  CHECK(attnlab::describe_capabilities(with->capabilities()) == "high-dimensional-limit");
+  CHECK(attnlab::provides_limit(*with));
+  CHECK(with->descriptor().abi_minor == ATTNLAB_ABI_MINOR);
+  const auto without = PluginLibrary::load(good_fixture("fixture-data-model"));
+  CHECK(attnlab::describe_capabilities(without->capabilities()) == "-");
+  CHECK_FALSE(attnlab::provides_limit(*without));
+  CHECK(without->table<attnlab_data_model_table>().struct_size == sizeof(attnlab_data_model_table));
+  CHECK(without->table<attnlab_data_model_table>().limit_sample == nullptr);
+}
+
 TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper catch them", "[loader][fixture]") {
   for (const char* name :
        {"fixture-duplicate-id", "fixture-throwing-forward", "fixture-throwing-constructor", "fixture-nan-forward",
@@ -169,7 +269,8 @@ TEST_CASE("plugins that misbehave only at run time load; the checker and wrapper
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::Activation);
   }
-  for (const char* name : {"fixture-unit-key", "fixture-zero-risk", "fixture-label-overrun"}) {
+  for (const char* name : {"fixture-unit-key", "fixture-zero-risk", "fixture-label-overrun", "fixture-limit-no-shift",
+                           "fixture-limit-wrong-noise", "fixture-limit-negative-noise"}) {
     INFO(name);
     CHECK(PluginLibrary::load(bad_fixture(name))->kind() == PluginKind::DataModel);
   }

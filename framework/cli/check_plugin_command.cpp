@@ -4,6 +4,7 @@
 #include <attnlab/framework/checks/activation_cost.hpp>
 #include <attnlab/framework/checks/data_model_checker.hpp>
 #include <attnlab/framework/checks/optimizer_checker.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
 
 #include <fmt/format.h>
@@ -59,10 +60,10 @@ std::vector<CheckResult> check_data_model_plugin(const std::shared_ptr<const Plu
   const bool bayes = (plugin->capabilities() & ATTNLAB_CAP_BAYES_PREDICTION) != 0;
   // Dimensions need an instance; if none can be made, the checks say why.
   const auto dims = probe_data_dims(*plugin, options.params);
-  fmt::print("  {}; Bayes prediction and risk: {}\n",
+  fmt::print("  {}; Bayes prediction and risk: {}; high-dimensional limit: {}\n",
              dims ? fmt::format("D = {}, L = {}, F = {}", dims->dimension, dims->length, dims->features)
                   : std::string("dimensions unavailable"),
-             bayes ? "yes" : "no");
+             bayes ? "yes" : "no", provides_limit(*plugin) ? "yes" : "no");
   DataModelCheckOptions check_options;
   check_options.params = options.params;
   check_options.seed = options.seed;

@@ -22,6 +22,10 @@
 // ratio of "signal at l" against "no signal at l",
 //   r(chi) = E_theta exp(theta . chi - |theta|^2 / 2),
 // and the Bayes prediction is E[y | X] = sum_l p_l u_l.
+//
+// High-dimensional limit: the tokens are N(0, I_D) plus a shift in the
+// teacher span and the label is a teacher field plus independent noise, so
+// the teacher fields (chi_l, u_l) carry the whole law (limit_sample).
 #include <attnlab/sdk.hpp>
 
 #include <algorithm>
@@ -168,6 +172,30 @@ class SingleLocation {
       tokens.row(row).head(f) += theta_.transpose();
       labels(b) = tokens(row, f) + delta_ * labels(b);
     }
+  }
+
+  // The teacher fields of token l are its coordinates 0..F (k*_f = sqrt(D) e_f,
+  // v* = sqrt(D) e_F), so they are exactly, at any D,
+  //   chi_{f,l} = theta_f [l == eps] + N(0, 1),   u_l = N(0, 1),
+  // all independent given (eps, theta), and y = u_eps + delta xi: the label
+  // mean is u_eps and the noise variance delta^2. The location is stratified,
+  // eps_i = (offset + i) mod L with one uniform offset per call: each sample
+  // still has eps uniform (so any count is unbiased), and every location is
+  // equally represented, which removes the location's share of the variance.
+  void limit_sample(attnlab::RandomStream& rng, attnlab::MatrixMap teacher_fields, attnlab::VectorMap label_means,
+                    attnlab::VectorMap label_noise_variances) {
+    const Eigen::Index length = dims_.length;
+    const Eigen::Index f = dims_.features;
+    const std::uint64_t offset = rng.uniform_index(dims_.length);
+    rng.fill_normal(teacher_fields.data(), static_cast<std::size_t>(teacher_fields.size()));
+    for (Eigen::Index i = 0; i < label_means.size(); ++i) {
+      const auto eps = static_cast<Eigen::Index>((offset + static_cast<std::uint64_t>(i)) % dims_.length);
+      draw_theta(rng);
+      const Eigen::Index row = i * length + eps;
+      teacher_fields.row(row).head(f) += theta_.transpose();
+      label_means(i) = teacher_fields(row, f);
+    }
+    label_noise_variances.setConstant(delta_ * delta_);
   }
 
   void bayes_prediction(attnlab::ConstMatrixMap tokens, attnlab::VectorMap prediction) {
@@ -364,4 +392,5 @@ ATTNLAB_DATA_MODEL_PLUGIN(SingleLocation,
                            .name = "Single-location model",
                            .version = "1.0.0",
                            .description = "multi-index single-location regression with a Gaussian or discrete "
-                                          "prior on the hidden features; exact Bayes prediction and risk"})
+                                          "prior on the hidden features; exact Bayes prediction and risk; "
+                                          "high-dimensional limit"})

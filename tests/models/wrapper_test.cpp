@@ -63,6 +63,29 @@ TEST_CASE("DataModel without the Bayes capability refuses Bayes calls", "[wrappe
   CHECK(mentions(error_message([&] { model.bayes_risk_samples(rng, out); }), {"'test-plain-data'", "Bayes"}));
 }
 
+TEST_CASE("DataModel without limit_sample has no high-dimensional limit and says so", "[wrappers][limit]") {
+  DataModel model = plain_data();
+  CHECK_FALSE(model.has_limit());
+  Rng rng(1);
+  std::vector<double> fields(3 * 2), means(1), variances(1);
+  CHECK_THROWS_AS(model.limit_sample(rng, 1, fields, means, variances), UsageError);
+  CHECK(error_message([&] { model.limit_sample(rng, 1, fields, means, variances); }) ==
+        "data model 'test-plain-data' has no high-dimensional limit: it does not provide limit_sample (see "
+        "docs/WRITING_PLUGINS.md)");
+}
+
+TEST_CASE("DataModel checks limit_sample's buffer sizes", "[wrappers][limit]") {
+  DataModel model = single_location("D = 5\nL = 3\nF = 2");
+  REQUIRE(model.has_limit());
+  Rng rng(1);
+  std::vector<double> fields(2 * 3 * 3), means(2), variances(2), short_fields(2 * 3 * 3 - 1);
+  CHECK_NOTHROW(model.limit_sample(rng, 2, fields, means, variances));
+  CHECK_THROWS_AS(model.limit_sample(rng, 2, short_fields, means, variances), UsageError);
+  CHECK_THROWS_AS(model.limit_sample(rng, 3, fields, means, variances), UsageError);
+  CHECK(mentions(error_message([&] { model.limit_sample(rng, 2, short_fields, means, variances); }),
+                 {"'single-location'", "2 x 3 x 3", "got 17"}));
+}
+
 TEST_CASE("DataModel reports bad plugin output as the plugin's fault", "[wrappers]") {
   DataModel model = plain_data("nan = 1");
   Rng rng(1);

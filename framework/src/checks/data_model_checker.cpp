@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +31,7 @@ constexpr std::uint64_t kMaxDoubles = std::uint64_t{1} << 27;
 constexpr std::size_t kChunkDoubles = std::size_t{1} << 20;
 constexpr std::size_t kRiskChunk = 4096;
 constexpr std::uint32_t kDeterminismRiskSamples = 256;
+constexpr std::uint32_t kDeterminismLimitSamples = 64;
 
 std::string dims_text(const attnlab_data_dims& d) {
   return "D = " + std::to_string(d.dimension) + ", L = " + std::to_string(d.length) +
@@ -40,6 +42,7 @@ using RawInstance = check::RawInstance<attnlab_data_model_table>;
 
 struct Batch {
   Buffer tokens, labels, prediction, risk;
+  Buffer fields, label_means, noise_variances;  // limit_sample's, when offered
 };
 
 // Mean and standard error of the mean of `values` (at least 2).
@@ -57,6 +60,27 @@ MeanEstimate estimate_mean(std::span<const double> values) {
   for (const double v : values) squares += (v - mean) * (v - mean);
   return {mean, std::sqrt(squares / (n - 1.0) / n)};
 }
+
+// Running means and sums of squared deviations (Welford) of several
+// statistics over the same samples.
+class Moments {
+ public:
+  explicit Moments(std::size_t statistics) : mean_(statistics, 0.0), squares_(statistics, 0.0), count_(statistics, 0) {}
+  void add(std::size_t k, double x) {
+    const double deviation = x - mean_[k];
+    mean_[k] += deviation / static_cast<double>(++count_[k]);
+    squares_[k] += deviation * (x - mean_[k]);
+  }
+  // Needs at least 2 values of statistic k.
+  MeanEstimate estimate(std::size_t k) const {
+    const auto n = static_cast<double>(count_[k]);
+    return {mean_[k], std::sqrt(squares_[k] / (n - 1.0) / n)};
+  }
+
+ private:
+  std::vector<double> mean_, squares_;
+  std::vector<std::size_t> count_;
+};
 
 // (a - b) in standard errors; infinite when they differ with no spread at all.
 double z_score(double difference, double standard_error) {
@@ -93,6 +117,7 @@ class DataModelChecker {
     checks.run("teacher directions", [&] { return check_teacher(model()); });
     checks.run("token statistics", [&] { return check_token_statistics(model()); });
     if (has_bayes()) checks.run("bayes consistency", [&] { return check_bayes(model()); });
+    if (has_limit()) checks.run("high-dimensional limit", [&] { return check_limit(model()); });
     return checks.take();
   }
 
@@ -102,6 +127,11 @@ class DataModelChecker {
     return (plugin_->capabilities() & ATTNLAB_CAP_BAYES_PREDICTION) != 0 && table.bayes_prediction != nullptr &&
            table.bayes_risk_samples != nullptr;
   }
+
+  bool has_limit() const { return provides_limit(*plugin_); }
+
+  // Doubles of limit_sample's teacher fields per sample: L x (F + 1).
+  std::size_t field_doubles() const { return std::size_t{dims_.length} * (std::size_t{dims_.features} + 1); }
 
   // The host wrapper used from "finiteness" on; a construction failure
   // (e.g. non-finite teacher directions) fails each check that needs it.
@@ -203,14 +233,38 @@ class DataModelChecker {
       require_inside(risk, "bayes_risk_samples", "risk samples", of_batch);
       require_written(risk, "bayes_risk_samples", "risk sample");
     }
+    if (has_limit()) {
+      for (const std::uint32_t count : {std::uint32_t{1}, large}) {
+        const std::string of_count = " (count of " + std::to_string(count) + ")";
+        GuardedBuffer fields(count * field_doubles());
+        GuardedBuffer means(count);
+        GuardedBuffer variances(count);
+        attnlab_random_stream stream = abi_stream(rng);
+        raw.require_ok(
+            table.limit_sample(raw.get(), &stream, count, fields.data(), means.data(), variances.data(), raw.error()),
+            "limit_sample");
+        require_inside(fields, "limit_sample", "teacher fields",
+                       " (" + std::to_string(count) + "x" + std::to_string(length) + "x" +
+                           std::to_string(features + std::uint64_t{1}) + ")");
+        require_inside(means, "limit_sample", "label means", of_count);
+        require_inside(variances, "limit_sample", "label noise variances", of_count);
+        require_written(fields, "limit_sample", "teacher field");
+        require_written(means, "limit_sample", "label mean");
+        require_written(variances, "limit_sample", "label noise variance");
+      }
+    }
     return "teacher " + std::to_string(features) + "x" + std::to_string(d) + " + " + std::to_string(d) +
            ", batches of 1 and " + std::to_string(large) + " (tokens Bx" + std::to_string(length) + "x" +
-           std::to_string(d) + ", labels B" + (has_bayes() ? ", Bayes predictions and risk samples B" : "") +
-           "): every entry written, none outside";
+           std::to_string(d) + ", labels B" + (has_bayes() ? ", Bayes predictions and risk samples B" : "") + ")" +
+           (has_limit()
+                ? ", limit samples of 1 and " + std::to_string(large) + " (teacher fields Bx" + std::to_string(length) +
+                      "x" + std::to_string(features + std::uint64_t{1}) + ", label means and noise variances B)"
+                : "") +
+           ": every entry written, none outside";
   }
 
   Batch draw(DataModel& m, std::uint32_t batch, std::uint64_t run) const {
-    Batch b{Buffer(batch * sample_doubles()), Buffer(batch), {}, {}};
+    Batch b{Buffer(batch * sample_doubles()), Buffer(batch), {}, {}, {}, {}, {}};
     Rng rng(stream_seed(options_.seed, StreamPurpose::Checks, run));
     m.sample(rng, batch, b.tokens, b.labels);
     if (has_bayes()) {
@@ -219,6 +273,14 @@ class DataModelChecker {
       b.risk.resize(kDeterminismRiskSamples);
       Rng risk_rng(stream_seed(options_.seed, StreamPurpose::BayesRisk, run));
       m.bayes_risk_samples(risk_rng, b.risk);
+    }
+    if (has_limit()) {
+      const std::uint32_t count = kDeterminismLimitSamples;
+      b.fields.resize(count * field_doubles());
+      b.label_means.resize(count);
+      b.noise_variances.resize(count);
+      Rng limit_rng(stream_seed(options_.seed, StreamPurpose::Checks, 100 + run));
+      m.limit_sample(limit_rng, count, b.fields, b.label_means, b.noise_variances);
     }
     return b;
   }
@@ -232,6 +294,9 @@ class DataModelChecker {
                          " token values, " + std::to_string(batch) + " labels)";
     if (has_bayes()) {
       detail += ", " + std::to_string(batch) + " Bayes predictions, " + std::to_string(b.risk.size()) + " risk samples";
+    }
+    if (has_limit()) {
+      detail += ", " + std::to_string(b.label_means.size()) + " limit samples (noise variances >= 0)";
     }
     return detail + ": all finite";
   }
@@ -247,9 +312,18 @@ class DataModelChecker {
       const std::pair<const Buffer*, const Buffer*> parts[] = {{&first.tokens, &b.tokens},
                                                                {&first.labels, &b.labels},
                                                                {&first.prediction, &b.prediction},
-                                                               {&first.risk, &b.risk}};
-      const char* names[] = {"tokens", "labels", "Bayes predictions", "risk samples"};
-      for (std::size_t i = 0; i < 4; ++i) {
+                                                               {&first.risk, &b.risk},
+                                                               {&first.fields, &b.fields},
+                                                               {&first.label_means, &b.label_means},
+                                                               {&first.noise_variances, &b.noise_variances}};
+      const char* names[] = {"tokens",
+                             "labels",
+                             "Bayes predictions",
+                             "risk samples",
+                             "limit teacher fields",
+                             "limit label means",
+                             "limit label noise variances"};
+      for (std::size_t i = 0; i < std::size(names); ++i) {
         if (!check::same_bits(*parts[i].first, *parts[i].second)) {
           throw CheckFailure(std::string(names[i]) + " differ " + how +
                              " with the same seed (randomness must come only from the host's stream)");
@@ -263,8 +337,10 @@ class DataModelChecker {
     }
     // Risk samples may ignore the stream (a model whose Bayes error is known
     // exactly), so only the batch must change with the seed.
-    return std::string("same seed: bit-identical ") +
-           (has_bayes() ? "batches, predictions and risk samples" : "batches") +
+    std::string outputs = "batches";
+    if (has_bayes()) outputs += ", predictions and risk samples";
+    if (has_limit()) outputs += ", limit samples";
+    return "same seed: bit-identical " + outputs +
            " on a repeat call and on a fresh instance; another seed: a different batch";
   }
 
@@ -433,6 +509,132 @@ class DataModelChecker {
       throw CheckFailure(detail);
     }
     return detail;
+  }
+
+  // limit_sample claims the law of the teacher fields and of the label given
+  // them. For the models it is meant for that law does not depend on D, so it
+  // must match sample() at the plugin's own D: compare, statistic by
+  // statistic, the teacher fields of sample()'s tokens (x W*^T / sqrt(D))
+  // with limit_sample's, each within options.limit_z_bound standard errors
+  // of the difference (from both sides' sample variances):
+  //   the mean and second moment of every field chi*_{l,t},
+  //   E[y^2] against E[label_mean^2 + noise_variance],
+  //   E[y chi*_{l,t}] against E[label_mean chi*_{l,t}] (the noise is independent).
+  std::string check_limit(DataModel& m) const {
+    const std::size_t length = dims_.length;
+    const std::size_t directions = std::size_t{dims_.features} + 1;
+    const std::size_t fields = length * directions;
+    const std::size_t samples = std::min(
+        options_.limit_samples, std::max(options_.limit_min_samples, options_.token_budget / sample_doubles()));
+
+    // Per statistic: fields' means, their second moments, E[y^2], E[y chi] (in that order).
+    const std::size_t statistics = 3 * fields + 1;
+    const auto tally = [&](Moments& sums, const double* chi, double label_square, double label) {
+      for (std::size_t k = 0; k < fields; ++k) {
+        sums.add(k, chi[k]);
+        sums.add(fields + k, chi[k] * chi[k]);
+        sums.add(2 * fields + 1 + k, label * chi[k]);
+      }
+      sums.add(2 * fields, label_square);
+    };
+
+    // sample(): teacher fields from the tokens, in chunks.
+    Moments finite(statistics);
+    {
+      const auto d = static_cast<Eigen::Index>(dims_.dimension);
+      RowMatrix teacher(static_cast<Eigen::Index>(directions), d);
+      teacher.topRows(dims_.features) = m.teacher_keys();
+      teacher.row(dims_.features) = m.teacher_value().transpose();
+      const Eigen::MatrixXd projection = teacher.transpose() / std::sqrt(static_cast<double>(dims_.dimension));
+      const std::uint32_t chunk = batch_for(samples);
+      Buffer tokens;
+      Buffer labels;
+      RowMatrix chi;
+      Rng rng(stream_seed(options_.seed, StreamPurpose::Checks, 7));
+      for (std::size_t done = 0; done < samples;) {
+        const auto batch = static_cast<std::uint32_t>(std::min<std::size_t>(chunk, samples - done));
+        tokens.resize(batch * sample_doubles());
+        labels.resize(batch);
+        m.sample(rng, batch, tokens, labels);
+        const auto rows = static_cast<Eigen::Index>(batch) * dims_.length;
+        chi.noalias() = Eigen::Map<const RowMatrix>(tokens.data(), rows, d) * projection;
+        for (std::uint32_t b = 0; b < batch; ++b) {
+          tally(finite, chi.data() + b * fields, labels[b] * labels[b], labels[b]);
+        }
+        done += batch;
+      }
+    }
+
+    // limit_sample, in chunks of about the same memory.
+    Moments limit(statistics);
+    {
+      const auto chunk = static_cast<std::uint32_t>(std::clamp<std::size_t>(kChunkDoubles / fields, 1, samples));
+      Buffer chi;
+      Buffer means;
+      Buffer variances;
+      Rng rng(stream_seed(options_.seed, StreamPurpose::Checks, 8));
+      for (std::size_t done = 0; done < samples;) {
+        const auto count = static_cast<std::uint32_t>(std::min<std::size_t>(chunk, samples - done));
+        chi.resize(count * fields);
+        means.resize(count);
+        variances.resize(count);
+        m.limit_sample(rng, count, chi, means, variances);
+        for (std::uint32_t i = 0; i < count; ++i) {
+          tally(limit, chi.data() + i * fields, means[i] * means[i] + variances[i], means[i]);
+        }
+        done += count;
+      }
+    }
+
+    const auto field_name = [&](std::size_t k) {
+      const std::size_t t = k % directions;
+      return "token " + std::to_string(k / directions) + ", " +
+             (t < dims_.features ? "key " + std::to_string(t) : std::string("value"));
+    };
+    const auto statistic_name = [&](std::size_t s) -> std::string {
+      if (s < fields) return "mean of teacher field (" + field_name(s) + ")";
+      if (s < 2 * fields) return "second moment of teacher field (" + field_name(s - fields) + ")";
+      if (s == 2 * fields) return "E[y^2] (limit: E[label_mean^2 + noise_variance])";
+      return "E[y chi] for teacher field (" + field_name(s - 2 * fields - 1) + ") (limit: E[label_mean chi])";
+    };
+
+    double worst_z = 0.0;
+    std::size_t worst = 0;
+    std::size_t disagreeing = 0;
+    std::optional<std::size_t> first;
+    for (std::size_t k = 0; k < statistics; ++k) {
+      const MeanEstimate a = finite.estimate(k);
+      const MeanEstimate b = limit.estimate(k);
+      const double z = std::fabs(z_score(a.mean - b.mean, std::hypot(a.standard_error, b.standard_error)));
+      // NaN (from an infinite moment) counts as a disagreement.
+      if (!(z <= options_.limit_z_bound)) {
+        ++disagreeing;
+        if (!first) first = k;
+      }
+      if (!(z <= worst_z)) {
+        worst_z = z;
+        worst = k;
+      }
+    }
+    const std::string scope = std::to_string(samples) +
+                              " samples from sample() at D = " + std::to_string(dims_.dimension) +
+                              " and from limit_sample: " + std::to_string(statistics) +
+                              " statistics (teacher-field means and second moments, " + "E[y^2], E[y chi] over " +
+                              std::to_string(length) + " tokens x " + std::to_string(directions) + " directions)";
+    const auto describe = [&](std::size_t k) {
+      const MeanEstimate a = finite.estimate(k);
+      const MeanEstimate b = limit.estimate(k);
+      return statistic_name(k) + ": sample() " + sci(a.mean) + " +- " + sci(a.standard_error) + ", limit_sample " +
+             sci(b.mean) + " +- " + sci(b.standard_error) +
+             ", z = " + check::fixed(z_score(a.mean - b.mean, std::hypot(a.standard_error, b.standard_error)));
+    };
+    if (first) {
+      throw CheckFailure(std::to_string(disagreeing) + " of " + std::to_string(statistics) +
+                         " statistics disagree beyond " + check::fixed(options_.limit_z_bound) +
+                         " standard errors; the first: " + describe(*first) + " (" + scope + ")");
+    }
+    return scope + ": max |z| = " + check::fixed(worst_z) + " (bound " + check::fixed(options_.limit_z_bound) +
+           "), at " + statistic_name(worst);
   }
 
   std::shared_ptr<const PluginLibrary> plugin_;

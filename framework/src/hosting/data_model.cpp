@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -25,6 +27,13 @@ std::string plugin_message(const std::string& buffer) {
 std::size_t first_non_finite(std::span<const double> values) {
   return static_cast<std::size_t>(
       std::find_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }) - values.begin());
+}
+
+// %g rather than std::to_string's %f, which shows a small negative variance as -0.000000.
+std::string show(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
 }
 
 }  // namespace
@@ -172,6 +181,61 @@ void DataModel::bayes_risk_samples(Rng& rng, std::span<double> out) {
   if (const std::size_t i = first_non_finite(out); i < out.size()) {
     throw PluginError(plugin_->label() + ": bayes_risk_samples returned a non-finite value (" + std::to_string(out[i]) +
                       ") at index " + std::to_string(i));
+  }
+}
+
+bool provides_limit(const PluginLibrary& plugin) {
+  if (plugin.kind() != PluginKind::DataModel) return false;
+  const auto& table = plugin.table<attnlab_data_model_table>();
+  // A 1.0 plugin's table ends before the entry: check the size before reading it.
+  constexpr std::size_t needed =
+      offsetof(attnlab_data_model_table, limit_sample) + sizeof(attnlab_data_model_table::limit_sample);
+  return table.struct_size >= needed && (plugin.capabilities() & ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT) != 0 &&
+         table.limit_sample != nullptr;
+}
+
+bool DataModel::has_limit() const {
+  return provides_limit(*plugin_);
+}
+
+void DataModel::limit_sample(Rng& rng, std::uint32_t count, std::span<double> teacher_fields,
+                             std::span<double> label_means, std::span<double> label_noise_variances) {
+  if (!has_limit()) {
+    throw UsageError("data model '" + plugin_->id() +
+                     "' has no high-dimensional limit: it does not provide limit_sample (see docs/WRITING_PLUGINS.md)");
+  }
+  const std::size_t tokens = std::size_t{count} * dims_.length;
+  const std::size_t fields = tokens * (std::size_t{dims_.features} + 1);
+  if (teacher_fields.size() != fields || label_means.size() != count || label_noise_variances.size() != count) {
+    throw UsageError(plugin_->label() + ": limit_sample of " + std::to_string(count) + " samples needs " +
+                     std::to_string(fields) + " teacher-field doubles (count x L x (F + 1) = " + std::to_string(count) +
+                     " x " + std::to_string(dims_.length) + " x " + std::to_string(dims_.features + std::uint64_t{1}) +
+                     ") and " + std::to_string(count) + " label means and noise variances, got " +
+                     std::to_string(teacher_fields.size()) + ", " + std::to_string(label_means.size()) + " and " +
+                     std::to_string(label_noise_variances.size()));
+  }
+  attnlab_random_stream stream = abi_stream(rng);
+  if (table().limit_sample(instance_, &stream, count, teacher_fields.data(), label_means.data(),
+                           label_noise_variances.data(), error_buffer()) != ATTNLAB_OK) {
+    fail("limit_sample");
+  }
+  const std::size_t per_sample = std::size_t{dims_.length} * (dims_.features + std::size_t{1});
+  if (const std::size_t i = first_non_finite(teacher_fields); i < teacher_fields.size()) {
+    throw PluginError(plugin_->label() + ": limit_sample returned a non-finite teacher field (" +
+                      std::to_string(teacher_fields[i]) + ") at sample " + std::to_string(i / per_sample) + ", token " +
+                      std::to_string(i % per_sample / (dims_.features + std::size_t{1})) + ", direction " +
+                      std::to_string(i % (dims_.features + std::size_t{1})));
+  }
+  if (const std::size_t i = first_non_finite(label_means); i < label_means.size()) {
+    throw PluginError(plugin_->label() + ": limit_sample returned a non-finite label mean (" +
+                      std::to_string(label_means[i]) + ") at sample " + std::to_string(i));
+  }
+  const auto bad_variance = std::find_if(label_noise_variances.begin(), label_noise_variances.end(),
+                                         [](double v) { return !std::isfinite(v) || v < 0; });
+  if (bad_variance != label_noise_variances.end()) {
+    throw PluginError(plugin_->label() + ": limit_sample returned a label noise variance of " + show(*bad_variance) +
+                      " at sample " + std::to_string(bad_variance - label_noise_variances.begin()) +
+                      " (must be finite and at least 0)");
   }
 }
 

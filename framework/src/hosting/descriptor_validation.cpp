@@ -1,6 +1,7 @@
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/hosting/descriptor_validation.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace attnlab {
@@ -10,7 +11,11 @@ namespace {
 // Later minors only append fields, so these stay the lower bounds.
 constexpr std::size_t kMinDescriptorSize = sizeof(attnlab_plugin_descriptor);
 constexpr std::size_t kMinActivationTableSize = sizeof(attnlab_activation_table);
-constexpr std::size_t kMinDataModelTableSize = sizeof(attnlab_data_model_table);
+// ABI 1.1 appended limit_sample to the data-model table, so its 1.0 size ends there.
+constexpr std::size_t kMinDataModelTableSize = offsetof(attnlab_data_model_table, limit_sample);
+// A data-model table that holds limit_sample.
+constexpr std::size_t kLimitDataModelTableSize =
+    offsetof(attnlab_data_model_table, limit_sample) + sizeof(attnlab_data_model_table::limit_sample);
 constexpr std::size_t kMinOptimizerTableSize = sizeof(attnlab_optimizer_table);
 
 [[noreturn]] void malformed(const std::string& what) {
@@ -82,6 +87,15 @@ void check_data_model(const attnlab_data_model_table& t, std::uint64_t capabilit
   if ((capabilities & ATTNLAB_CAP_BAYES_PREDICTION) != 0) {
     check_entry(t.bayes_prediction != nullptr, "data model", "bayes_prediction");
     check_entry(t.bayes_risk_samples != nullptr, "data model", "bayes_risk_samples");
+  }
+  if ((capabilities & ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT) != 0) {
+    // The flag promises a field a 1.0-sized table does not have: reading it would read past the plugin's table.
+    if (t.struct_size < kLimitDataModelTableSize) {
+      malformed("data model declares the high-dimensional-limit capability, but its table struct_size " +
+                std::to_string(t.struct_size) + " ends before 'limit_sample' (ABI 1.1 needs at least " +
+                std::to_string(kLimitDataModelTableSize) + " bytes)");
+    }
+    check_entry(t.limit_sample != nullptr, "data model", "limit_sample");
   }
 }
 

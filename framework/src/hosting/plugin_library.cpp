@@ -57,6 +57,7 @@ std::string describe_capabilities(std::uint64_t capabilities) {
   add(ATTNLAB_CAP_DERIVED_BACKWARD, "derived-backward");
   add(ATTNLAB_CAP_LEARNABLE_PARAMETERS, "learnable-parameters");
   add(ATTNLAB_CAP_BAYES_PREDICTION, "bayes-prediction");
+  add(ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT, "high-dimensional-limit");
   return text.empty() ? "-" : text;
 }
 

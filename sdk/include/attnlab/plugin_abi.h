@@ -13,6 +13,9 @@
  * whose minor version is not newer. Minor versions only ever append fields at
  * the end of a struct; each struct records its own size so that a newer host
  * can tell which trailing fields an older plugin provides.
+ *   1.0  the first version.
+ *   1.1  attnlab_data_model_table.limit_sample and
+ *        ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT.
  *
  * This header is C (C99) so that plugins can be written in any language that
  * speaks the C calling convention; the C++ author layer lives in sdk.hpp.
@@ -28,7 +31,7 @@ extern "C" {
 #endif
 
 #define ATTNLAB_ABI_MAJOR 1u
-#define ATTNLAB_ABI_MINOR 0u
+#define ATTNLAB_ABI_MINOR 1u
 
 /* Name of the single exported entry point. */
 #define ATTNLAB_ENTRY_SYMBOL "attnlab_plugin_entry"
@@ -66,7 +69,8 @@ typedef enum attnlab_plugin_kind {
 #define ATTNLAB_CAP_ANALYTIC_BACKWARD (1ull << 0) /* backward written by hand */
 #define ATTNLAB_CAP_DERIVED_BACKWARD (1ull << 1)  /* backward derived by the SDK */
 #define ATTNLAB_CAP_LEARNABLE_PARAMETERS (1ull << 2)
-#define ATTNLAB_CAP_BAYES_PREDICTION (1ull << 3) /* data model: bayes_* entries */
+#define ATTNLAB_CAP_BAYES_PREDICTION (1ull << 3)       /* data model: bayes_* entries */
+#define ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT (1ull << 4) /* data model: limit_sample (ABI 1.1) */
 
 /* What an activation promises about its weights A (B x H x L) on active heads. */
 typedef enum attnlab_normalization {
@@ -162,6 +166,27 @@ typedef struct attnlab_data_model_table {
      given low-dimensional fields drawn from `rng`). */
   attnlab_status (*bayes_risk_samples)(void* instance, attnlab_random_stream* rng, uint32_t count,
                                        double* squared_errors, attnlab_error_buffer error);
+
+  /* Fields below: ABI 1.1. A 1.0 plugin's struct_size ends before them. */
+
+  /*
+   * Optional (ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT), otherwise NULL: the
+   * model's law as D -> infinity. Only for models whose tokens are isotropic
+   * N(0, I_D) noise plus a shift in the span of the teacher directions, and
+   * whose label depends on the tokens only through the teacher fields and
+   * independent noise: in the limit such a model is fully described by the
+   * low-dimensional teacher fields.
+   *
+   * For `count` samples, drawing only from `rng`, writes
+   *   teacher_fields         count x L x T row-major, T = F + 1: field t of
+   *                          token l is x_l . w*_t / sqrt(D), where w* are
+   *                          the F teacher keys then the value (teacher());
+   *   label_means            count: the label without its independent noise;
+   *   label_noise_variances  count: the variance (>= 0) of that zero-mean
+   *                          noise, so y = label_mean + noise.
+   */
+  attnlab_status (*limit_sample)(void* instance, attnlab_random_stream* rng, uint32_t count, double* teacher_fields,
+                                 double* label_means, double* label_noise_variances, attnlab_error_buffer error);
 } attnlab_data_model_table;
 
 /* Which learner tensor a parameter group holds (lets optimizers constrain). */

@@ -10,6 +10,11 @@
 //   // optional, both or neither:
 //   void bayes_prediction(attnlab::ConstMatrixMap tokens, attnlab::VectorMap prediction);
 //   void bayes_risk_samples(attnlab::RandomStream& rng, attnlab::VectorMap out);  // mean = Bayes risk
+//   // optional: the law as D -> infinity (tokens N(0, I_D) plus a shift in the teacher span,
+//   // label a function of the teacher fields plus independent noise; see plugin_abi.h):
+//   void limit_sample(attnlab::RandomStream& rng,
+//                     attnlab::MatrixMap teacher_fields /*(count*L) x (F+1)*/,
+//                     attnlab::VectorMap label_means /*count*/, attnlab::VectorMap label_noise_variances);
 //
 // and registers it with ATTNLAB_DATA_MODEL_PLUGIN (see sdk.hpp).
 #pragma once
@@ -27,6 +32,11 @@ template <class T>
 concept HasBayesPrediction = requires(T& t, ConstMatrixMap x, VectorMap out, RandomStream& rng) {
   t.bayes_prediction(x, out);
   t.bayes_risk_samples(rng, out);
+};
+
+template <class T>
+concept HasLimit = requires(T& t, RandomStream& rng, MatrixMap fields, VectorMap out) {
+  t.limit_sample(rng, fields, out, out);
 };
 
 template <class Model>
@@ -83,12 +93,28 @@ struct DataModelAdapter {
       if constexpr (HasBayesPrediction<Model>) static_cast<Model*>(instance)->bayes_risk_samples(stream, out);
     });
   }
+
+  static attnlab_status limit_sample(void* instance, attnlab_random_stream* rng, std::uint32_t count,
+                                     double* teacher_fields, double* label_means, double* label_noise_variances,
+                                     attnlab_error_buffer error) noexcept {
+    return guarded_call(error, [&] {
+      auto& model = *static_cast<Model*>(instance);
+      const attnlab_data_dims d = model.dims();
+      RandomStream stream(rng);
+      MatrixMap fields(teacher_fields, static_cast<Eigen::Index>(count) * d.length,
+                       static_cast<Eigen::Index>(d.features) + 1);
+      VectorMap means(label_means, count);
+      VectorMap variances(label_noise_variances, count);
+      if constexpr (HasLimit<Model>) model.limit_sample(stream, fields, means, variances);
+    });
+  }
 };
 
 template <class Model>
 const attnlab_plugin_descriptor* data_model_descriptor(const PluginInfo& info) {
   using Adapter = DataModelAdapter<Model>;
   constexpr bool bayes = HasBayesPrediction<Model>;
+  constexpr bool limit = HasLimit<Model>;
   static const attnlab_data_model_table table{
       sizeof(attnlab_data_model_table),
       0,
@@ -99,6 +125,7 @@ const attnlab_plugin_descriptor* data_model_descriptor(const PluginInfo& info) {
       &Adapter::sample,
       bayes ? &Adapter::bayes_prediction : nullptr,
       bayes ? &Adapter::bayes_risk_samples : nullptr,
+      limit ? &Adapter::limit_sample : nullptr,
   };
   static const attnlab_plugin_descriptor descriptor{
       ATTNLAB_ABI_MAJOR,
@@ -109,7 +136,7 @@ const attnlab_plugin_descriptor* data_model_descriptor(const PluginInfo& info) {
       info.name,
       info.version,
       info.description,
-      bayes ? ATTNLAB_CAP_BAYES_PREDICTION : 0,
+      (bayes ? ATTNLAB_CAP_BAYES_PREDICTION : 0) | (limit ? ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT : 0),
       &table,
   };
   return &descriptor;

@@ -41,11 +41,18 @@ struct DataModelCheckOptions {
   std::size_t bayes_min_examples = 2000;
   std::size_t bayes_risk_samples = 100000;
   double bayes_z_bound = 4.0;
+  // High-dimensional limit: as many limit_sample draws as sample() draws at
+  // the plugin's D; each teacher-field and label statistic must agree within
+  // this many standard errors of the difference.
+  std::size_t limit_samples = 4000;
+  std::size_t limit_min_samples = 1000;
+  double limit_z_bound = 5.0;
 };
 
 // Every check, in order: dimensions, shapes, finiteness, determinism, teacher
-// directions, token statistics, and bayes consistency when the plugin has
-// the bayes-prediction capability. A plugin that refuses the parameters gets
+// directions, token statistics, bayes consistency when the plugin has the
+// bayes-prediction capability, and high-dimensional limit when it provides
+// limit_sample. A plugin that refuses the parameters gets
 // a single failed "create" result. Throws UsageError when `plugin` is not a
 // data model.
 std::vector<CheckResult> check_data_model(const std::shared_ptr<const PluginLibrary>& plugin,

@@ -49,6 +49,14 @@ class DataModel {
   // out.size() independent unbiased samples of the Bayes risk.
   void bayes_risk_samples(Rng& rng, std::span<double> out);
 
+  // Whether the plugin describes its law as D -> infinity (limit_sample).
+  bool has_limit() const;
+  // For `count` samples: teacher fields (count*L) x (F+1) row-major, label means and label noise variances
+  // (count each). Throws UsageError naming the plugin when it has no limit; PluginError on a plugin failure
+  // or non-finite / negative-variance output.
+  void limit_sample(Rng& rng, std::uint32_t count, std::span<double> teacher_fields, std::span<double> label_means,
+                    std::span<double> label_noise_variances);
+
  private:
   const attnlab_data_model_table& table() const;
   attnlab_error_buffer error_buffer() const { return {error_.data(), error_.size()}; }
@@ -63,6 +71,11 @@ class DataModel {
   Eigen::VectorXd teacher_value_;
   mutable std::string error_;  // error buffer handed to the plugin
 };
+
+// Whether a data-model plugin provides limit_sample: its table is long enough
+// to hold the entry (ABI 1.1), it declares ATTNLAB_CAP_HIGH_DIMENSIONAL_LIMIT
+// and the entry is set.
+bool provides_limit(const PluginLibrary& plugin);
 
 struct BayesRiskEstimate {
   double mean = 0.0;
