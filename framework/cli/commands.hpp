@@ -39,9 +39,20 @@ struct CompareOptions {
   bool resume = false;
   bool force = false;
   std::uint32_t seeds = 0;  // 0: not given (1, or what a resumed folder records); > 1: one comparison per seed
+  bool theory = false;      // also the D -> infinity limit from the same initial overlaps, drawn beside
 };
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options);
+
+struct TheoryOptions {
+  std::optional<std::string> config_path;
+  std::vector<std::string> overrides;    // section.key=value
+  std::vector<std::string> checkpoints;  // --from-checkpoint: continue the limit from trained models
+  std::string out;                       // results folder; empty: results/theory-<time>
+  bool force = false;
+};
+
+int run_theory(PluginEnvironment& environment, const TheoryOptions& options);
 
 struct BayesRiskOptions {
   std::optional<std::string> config_path;

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "progress.hpp"
+#include "run_outputs.hpp"
 #include "stop_signals.hpp"
 
 #include <attnlab/framework/analysis/seed_summary.hpp>
@@ -11,6 +12,7 @@
 #include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/theory/theory_run.hpp>
 #include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/training/run_footprint.hpp>
 
@@ -25,17 +27,6 @@
 namespace attnlab::cli {
 namespace {
 
-// Provenance as TOML comments, so that config.toml stays loadable as a config.
-std::string provenance_comments(const Comparison& comparison) {
-  std::string text =
-      fmt::format("# attnlab {}, plugin ABI {}.{}\n", ATTNLAB_VERSION, ATTNLAB_ABI_MAJOR, ATTNLAB_ABI_MINOR);
-  for (const auto& plugin : comparison.plugins()) {
-    text += fmt::format("# plugin {} {} {} {} {}\n", to_string(plugin->kind()), plugin->id(), plugin->version(),
-                        file_fingerprint(plugin->path()), plugin->path().string());
-  }
-  return text;
-}
-
 std::string log_point_line(const LogPoint& point) {
   std::string line = fmt::format("t = {:<10.4g}", point.time);
   for (const auto& model : point.models) {
@@ -45,93 +36,59 @@ std::string log_point_line(const LogPoint& point) {
   return line;
 }
 
-// While it lives, the log also goes to <folder>/attnlab.log, each line
-// flushed as it is written (main.cpp sets flush_on), so a killed run's log
-// keeps everything up to its end.
-class LogFileAttachment {
- public:
-  explicit LogFileAttachment(const ResultsFolder& folder)
-      : sink_(std::make_shared<spdlog::sinks::basic_file_sink_mt>(folder.file("attnlab.log").string())) {
-    sink_->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l: %v");
-    spdlog::default_logger()->sinks().push_back(sink_);
-  }
-  ~LogFileAttachment() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  LogFileAttachment(const LogFileAttachment&) = delete;
-  LogFileAttachment& operator=(const LogFileAttachment&) = delete;
-
- private:
-  std::shared_ptr<spdlog::sinks::sink> sink_;
-};
-
-// "eta = 0.1, lr_scale = "none"" from parameter text, for the start line.
-std::string inline_params(const std::string& text) {
-  std::string result;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) result += (result.empty() ? "" : ", ") + line;
-  }
-  return result.empty() ? "the plugin's default parameters" : result;
-}
-
 // How a run in one folder ended.
 struct FolderOutcome {
   bool finished = false;  // false: stopped by a signal, resumable
   std::string table;      // the summary table, when finished
 };
 
-// A folder removed with all it holds when the object goes.
-class ScratchFolder {
- public:
-  explicit ScratchFolder(std::filesystem::path path) : path_(std::move(path)) {
-    std::error_code error;
-    std::filesystem::remove_all(path_, error);
-    if (!error) std::filesystem::create_directory(path_, error);
-    if (error) throw UsageError("cannot create '" + path_.string() + "': " + error.message());
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+// The limit of a comparison beside it (compare --theory): its records and
+// each activation's final status.
+struct TheoryBeside {
+  std::string metrics;
+  std::vector<ModelStatus> statuses;
 };
 
-// Draws the figures into a hidden folder (emptied first: a killed run may
-// have left one) and stages them from there, so that they appear with the
-// other outputs. Without gnuplot the run still finishes, without figures.
-void stage_figures(const std::string& metrics, const Comparison& comparison, const ResultsFolder& folder,
-                   StagedFiles& outputs) {
-  if (!gnuplot_available()) {
-    spdlog::warn(
-        "gnuplot not found on PATH, so no figures were drawn (run scripts/setup.sh); the results are "
-        "complete otherwise");
-    return;
-  }
-  const ScratchFolder drafts(folder.file(".figures.tmp"));
-  render_comparison_figures(metrics, comparison.bayes_risk(), drafts.path());
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(drafts.path())) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) outputs.stage_file(folder.file(file.filename().string()), file);
+// Runs the limit of `config` from the simulation's own initial overlaps.
+// Returns nothing when stopped by a signal.
+std::optional<TheoryBeside> theory_beside(PluginEnvironment& environment, const CompareConfig& config,
+                                          const StopSignals& stop) {
+  TheoryRun run(config, environment.registry);
+  spdlog::info("the D -> infinity limit from the same initial overlaps ({} Monte Carlo samples x {} draws)",
+               config.theory.samples, config.theory.draws);
+  TheoryBeside theory;
+  Progress progress(1000, 0);
+  const bool finished = run.run(
+      [&](const LogPoint& point) {
+        theory.metrics += metrics_lines(point, run.bayes_risk());
+        theory.statuses.clear();
+        for (const ModelLog& model : point.models) theory.statuses.push_back(model.status);
+      },
+      [&](double fraction) { progress.update(static_cast<std::uint64_t>(fraction * 1000)); },
+      [&] { return stop.requested(); });
+  progress.clear();
+  if (!finished) return std::nullopt;
+  return theory;
 }
 
 // The result files of a finished run, all or none (a full disk leaves the
 // run resumable, not half-finished): figures, summary.txt, one checkpoint
 // per trained model, and summary.csv, whose presence marks the run finished.
 // Returns the summary table.
-std::string write_finished_outputs(const Comparison& comparison, const ResultsFolder& folder) {
+std::string write_finished_outputs(const Comparison& comparison, const ResultsFolder& folder,
+                                   const std::optional<TheoryBeside>& theory) {
   const std::string metrics = folder.read("metrics.jsonl");
   const auto results = final_results(metrics);
-  const std::string table = summary_table(results, comparison.statuses(), comparison.bayes_risk());
+  std::string table = summary_table(results, comparison.statuses(), comparison.bayes_risk());
   StagedFiles outputs;
-  stage_figures(metrics, comparison, folder, outputs);
+  if (theory) {
+    table += "\nthe D -> infinity limit from the same initial overlaps (dashed in the figures):\n" +
+             summary_table(final_results(theory->metrics), theory->statuses, comparison.bayes_risk());
+    outputs.stage(folder.file("theory.jsonl"), theory->metrics);
+  }
+  stage_figures(folder, outputs, [&](const std::filesystem::path& drafts) {
+    render_comparison_figures(metrics, comparison.bayes_risk(), drafts, theory ? theory->metrics : "");
+  });
   outputs.stage(folder.file("summary.txt"), table);
   std::error_code error;
   std::filesystem::create_directories(folder.file("checkpoints"), error);
@@ -154,12 +111,14 @@ std::string write_finished_outputs(const Comparison& comparison, const ResultsFo
 // and writes every result file. A folder that is already finished is left
 // as it is.
 FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folder, const CompareConfig& config,
-                            const StopSignals& stop) {
+                            const StopSignals& stop, bool with_theory) {
   if (folder.resuming() && folder.exists("summary.csv")) {
     spdlog::info("{} is already finished", folder.path().string());
     return {true, folder.read("summary.txt")};
   }
   Comparison comparison(config, environment.registry);
+  // Refused before any training: a config whose limit does not exist.
+  if (with_theory) TheoryRun check(config, environment.registry);
   if (!folder.resuming() || !folder.exists("checkpoint.bin")) {
     require_disk(folder.path(), comparison_metrics_bytes(config, comparison.data_model().features()),
                  "metrics.jsonl (lower eval.log_points, model.heads or eval.max_gram_heads)");
@@ -175,7 +134,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                  comparison.schedule().total_steps);
   } else {
     // Fresh start (or a resume of a run killed before its first checkpoint).
-    folder.write_atomically("config.toml", provenance_comments(comparison) + config.resolved_toml);
+    folder.write_atomically("config.toml", provenance_comments(comparison.plugins()) + config.resolved_toml);
     folder.write_atomically("metrics.jsonl", "");
   }
   if (const auto bayes = comparison.bayes_risk()) {
@@ -204,7 +163,16 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     return {false, ""};
   }
 
-  const std::string table = write_finished_outputs(comparison, folder);
+  std::optional<TheoryBeside> theory;
+  if (with_theory) {
+    theory = theory_beside(environment, config, stop);
+    if (!theory) {
+      spdlog::warn("stopped by {} during the limit; training is finished and saved in {}", signal_name(stop.signal()),
+                   folder.file("checkpoint.bin").string());
+      return {false, ""};
+    }
+  }
+  const std::string table = write_finished_outputs(comparison, folder, theory);
   for (const auto& status : comparison.statuses()) {
     if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);
   }
@@ -289,7 +257,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
             : compose_compare_config(base.resolved_toml, folder.file("config.toml").string(),
                                      {"seed=" + std::to_string(seed)});
     spdlog::info("seed {} ({} of {})", seed, k + 1, seeds);
-    const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop);
+    const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop, options.theory);
     if (!outcome.finished) return report_stop(stop, folder);
     fmt::print("\nseed {}:\n{}", seed, outcome.table);
     summaries.push_back(seed_folder.read("summary.csv"));
@@ -334,7 +302,7 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
     return 0;
   }
   const CompareConfig config = config_for(environment, folder, options);
-  const FolderOutcome outcome = run_in_folder(environment, folder, config, stop);
+  const FolderOutcome outcome = run_in_folder(environment, folder, config, stop, options.theory);
   if (!outcome.finished) return report_stop(stop, folder);
   fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());
   return 0;

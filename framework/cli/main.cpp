@@ -62,14 +62,15 @@ int checked_stdout(int status) {
 }
 
 int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files, const attnlab::cli::CheckPluginOptions& check,
-             const attnlab::cli::CompareOptions& compare, const attnlab::cli::BayesRiskOptions& bayes,
-             const attnlab::cli::PruneOptions& prune, const attnlab::cli::ReproduceOptions& reproduce,
-             const attnlab::cli::NewPluginOptions& new_plugin) {
+             const attnlab::cli::CompareOptions& compare, const attnlab::cli::TheoryOptions& theory,
+             const attnlab::cli::BayesRiskOptions& bayes, const attnlab::cli::PruneOptions& prune,
+             const attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin) {
   if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
   auto environment = attnlab::cli::load_plugin_environment(plugin_files);
   if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
   if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);
   if (app.got_subcommand("compare")) return attnlab::cli::run_compare(environment, compare);
+  if (app.got_subcommand("theory")) return attnlab::cli::run_theory(environment, theory);
   if (app.got_subcommand("prune")) return attnlab::cli::run_prune(environment, prune);
   if (app.got_subcommand("reproduce")) return attnlab::cli::run_reproduce(environment, reproduce);
   if (app.got_subcommand("bayes-risk")) return attnlab::cli::run_bayes_risk(environment, bayes);
@@ -109,7 +110,24 @@ int main(int argc, char** argv) {
       ->add_option("--seeds", compare.seeds,
                    "Run N seeds (the config's seed and the next N-1), each in seed-<s>/, and summarize across them")
       ->check(count_in(1, 100000));
+  compare_command->add_flag("--theory", compare.theory,
+                            "Also compute the D -> infinity limit from the same initial overlaps and draw it dashed "
+                            "beside each simulated curve (theory.jsonl)");
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
+
+  attnlab::cli::TheoryOptions theory;
+  auto* theory_command = app.add_subcommand(
+      "theory", "The D -> infinity limit of a comparison (order-parameter ODE) for every activation of the config");
+  theory_command->add_option("config", theory.config_path, "TOML config file (keys not given take defaults)");
+  theory_command->add_option("--set", theory.overrides, "Override a config key, e.g. --set theory.samples=8192")
+      ->allow_extra_args(false);
+  theory_command->add_option("--out", theory.out, "Results folder (default: results/theory-<date-time>)");
+  theory_command->add_flag("--force", theory.force,
+                           "Replace an existing results folder that attnlab made (never any other folder)");
+  theory_command
+      ->add_option("--from-checkpoint", theory.checkpoints,
+                   "Continue the limit from a trained model (<results>/checkpoints/<id>.ckpt; repeatable, one run)")
+      ->allow_extra_args(false);
 
   attnlab::cli::BayesRiskOptions bayes;
   auto* bayes_command = app.add_subcommand("bayes-risk", "Monte Carlo estimate of the Bayes risk of a data config");
@@ -173,7 +191,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return checked_stdout(dispatch(app, plugin_files, check, compare, bayes, prune, reproduce, new_plugin));
+    return checked_stdout(dispatch(app, plugin_files, check, compare, theory, bayes, prune, reproduce, new_plugin));
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return checked_stdout(1);

@@ -142,6 +142,7 @@ class SingleLocation {
       configure_gaussian(mean, stddev, features, features_source);
     }
 
+    symmetric_ = symmetric_features();
     theta_.resize(f);
     log_ratio_.resize(length);
     posterior_.resize(length);
@@ -182,6 +183,13 @@ class SingleLocation {
   // eps_i = (offset + i) mod L with one uniform offset per call: each sample
   // still has eps uniform (so any count is unbiased), and every location is
   // equally represented, which removes the location's share of the variance.
+  // Samples come in antithetic pairs: sample 2k + 1 is sample 2k with the
+  // fields of every symmetric feature (one whose prior is unchanged by
+  // flipping its sign) negated in all tokens. The flip preserves the law, so
+  // each member is a fair sample; and where no student vector overlaps such
+  // a feature, the pair's contributions to that overlap's drift cancel
+  // exactly, as they do in the exact limit (the host gives both members the
+  // same student normals). Pairs share a location, (offset + k) mod L.
   void limit_sample(attnlab::RandomStream& rng, attnlab::MatrixMap teacher_fields, attnlab::VectorMap label_means,
                     attnlab::VectorMap label_noise_variances) {
     const Eigen::Index length = dims_.length;
@@ -189,10 +197,19 @@ class SingleLocation {
     const std::uint64_t offset = rng.uniform_index(dims_.length);
     rng.fill_normal(teacher_fields.data(), static_cast<std::size_t>(teacher_fields.size()));
     for (Eigen::Index i = 0; i < label_means.size(); ++i) {
-      const auto eps = static_cast<Eigen::Index>((offset + static_cast<std::uint64_t>(i)) % dims_.length);
-      draw_theta(rng);
+      const std::uint64_t pair = static_cast<std::uint64_t>(i) / 2;
+      const auto eps = static_cast<Eigen::Index>((offset + pair) % dims_.length);
       const Eigen::Index row = i * length + eps;
-      teacher_fields.row(row).head(f) += theta_.transpose();
+      if (i % 2 == 1) {
+        auto second = teacher_fields.middleRows(i * length, length);
+        second = teacher_fields.middleRows((i - 1) * length, length);
+        for (Eigen::Index feature = 0; feature < f; ++feature) {
+          if (symmetric_[static_cast<std::size_t>(feature)]) second.col(feature) *= -1.0;
+        }
+      } else {
+        draw_theta(rng);
+        teacher_fields.row(row).head(f) += theta_.transpose();
+      }
       label_means(i) = teacher_fields(row, f);
     }
     label_noise_variances.setConstant(delta_ * delta_);
@@ -329,6 +346,34 @@ class SingleLocation {
     terms_.resize(count, dims_.length);
   }
 
+  // Features whose prior is unchanged when their sign is flipped: a zero
+  // mean (Gaussian), or a support mapped onto itself with equal weights.
+  std::vector<bool> symmetric_features() const {
+    const Eigen::Index f = dims_.features;
+    std::vector<bool> symmetric(static_cast<std::size_t>(f), false);
+    for (Eigen::Index feature = 0; feature < f; ++feature) {
+      bool flips = true;
+      if (discrete_) {
+        for (Eigen::Index j = 0; j < support_.rows() && flips; ++j) {
+          Eigen::VectorXd mirrored = support_.row(j).transpose();
+          mirrored(feature) = -mirrored(feature);
+          bool found = false;
+          for (Eigen::Index k = 0; k < support_.rows() && !found; ++k) {
+            const double weight_j = j == 0 ? cumulative_(0) : cumulative_(j) - cumulative_(j - 1);
+            const double weight_k = k == 0 ? cumulative_(0) : cumulative_(k) - cumulative_(k - 1);
+            found = (support_.row(k).transpose() - mirrored).cwiseAbs().maxCoeff() == 0.0 &&
+                    std::fabs(weight_j - weight_k) <= 1e-12;
+          }
+          flips = found;
+        }
+      } else {
+        flips = mean_(feature) == 0.0;
+      }
+      symmetric[static_cast<std::size_t>(feature)] = flips;
+    }
+    return symmetric;
+  }
+
   void draw_theta(attnlab::RandomStream& rng) {
     if (discrete_) {
       const double u = rng.uniform();
@@ -372,6 +417,7 @@ class SingleLocation {
   attnlab_data_dims dims_{};
   double delta_ = 0.1;
   bool discrete_ = false;
+  std::vector<bool> symmetric_;  // per feature: its prior is sign-symmetric (limit_sample's pairs)
 
   // Gaussian prior and its log-likelihood-ratio coefficients.
   Eigen::VectorXd mean_, std_, quadratic_, linear_;

@@ -11,10 +11,11 @@ declare -A allowed=(
   [hosting]="common"
   [checks]="hosting common"
   [training]="hosting common"
+  [theory]="training hosting common"
   [analysis]="training hosting common"
   [reports]="common"
   [results]="analysis reports training hosting common"
-  [reproduce]="results reports analysis training checks hosting common"
+  [reproduce]="results reports analysis theory training checks hosting common"
 )
 
 violations=0

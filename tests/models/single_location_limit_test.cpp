@@ -1,7 +1,8 @@
 // single-location's high-dimensional limit (limit_sample): the teacher fields
 // carry theta at the location eps and are N(0, 1) elsewhere, the label mean is
-// the value field at eps, the noise variance delta^2, and the locations are
-// stratified, eps_i = (offset + i) mod L with one uniform offset per call.
+// the value field at eps, the noise variance delta^2, the locations are
+// stratified, eps_i = (offset + i / 2) mod L with one uniform offset per call,
+// and samples come in pairs whose second member flips the symmetric features.
 #include "model_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -61,15 +62,15 @@ void check_limit_law(const std::string& params, const std::vector<double>& theta
   Rng rng(31);
   const LimitDraw draw = draw_limit(model, rng, n);
 
-  // Stratified: the label mean sits at (offset + i) mod L, so every location
-  // is used exactly n / L times.
+  // Stratified: the pair k = i / 2 sits at (offset + k) mod L, so every
+  // location is used exactly n / L times (n / 2 a multiple of L).
   const std::size_t offset = located_token(model, draw, 0);
   REQUIRE(offset < length);
   std::vector<std::size_t> uses(length, 0);
   bool stratified = true;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t eps = located_token(model, draw, i);
-    stratified = stratified && eps == (offset + i) % length;
+    stratified = stratified && eps == (offset + i / 2) % length;
     if (eps < length) ++uses[eps];
   }
   CHECK(stratified);
@@ -82,7 +83,7 @@ void check_limit_law(const std::string& params, const std::vector<double>& theta
   std::vector<std::vector<double>> at_eps_square(directions, std::vector<double>(n));
   std::vector<std::vector<double>> elsewhere(directions), elsewhere_square(directions);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t eps = (offset + i) % length;
+    const std::size_t eps = (offset + i / 2) % length;
     for (std::size_t l = 0; l < length; ++l) {
       for (std::size_t t = 0; t < directions; ++t) {
         const double chi = draw.fields[(i * length + l) * directions + t];
@@ -161,4 +162,30 @@ TEST_CASE("single-location's limit: one offset per call, uniform, drawn from the
     indicator[eps][i] = 1.0;
   }
   for (std::size_t l = 0; l < 4; ++l) check_mean("P(eps = " + std::to_string(l) + ")", indicator[l], 0.25);
+}
+
+TEST_CASE("single-location's limit: pairs flip exactly the sign-symmetric features", "[single-location][limit]") {
+  // Feature 0 has mean 0 (symmetric), feature 1 mean 1 (not); discrete:
+  // feature 0 symmetric (+-2 with equal weights), feature 1 not.
+  const std::vector<std::pair<std::string, std::vector<bool>>> cases{
+      {"D = 8\nL = 3\nmean = [0, 1]\nstd = [1, 1]", {true, false}},
+      {"D = 8\nL = 3\nprior = discrete\nsupport = [[2, 1], [-2, 1]]\nweights = [1, 1]", {true, false}},
+      {"D = 8\nL = 3\nprior = discrete\nsupport = [[2, 1], [-2, 1]]\nweights = [1, 2]", {false, false}}};
+  for (const auto& [params, symmetric] : cases) {
+    DataModel model = single_location(params);
+    Rng rng(8);
+    const LimitDraw draw = draw_limit(model, rng, 40);
+    const std::size_t per_sample = 3 * 3;  // L x (F + 1)
+    for (std::size_t pair = 0; pair < 20; ++pair) {
+      const double* first = &draw.fields[2 * pair * per_sample];
+      const double* second = first + per_sample;
+      for (std::size_t k = 0; k < per_sample; ++k) {
+        const std::size_t t = k % 3;
+        const double sign = t < 2 && symmetric[t] ? -1.0 : 1.0;
+        INFO(params << ": pair " << pair << ", field " << k);
+        CHECK(second[k] == sign * first[k]);
+      }
+      CHECK(draw.label_means[2 * pair + 1] == draw.label_means[2 * pair]);
+    }
+  }
 }

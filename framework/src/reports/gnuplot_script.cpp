@@ -113,7 +113,8 @@ std::size_t write_block(const Figure& figure, const FigureSeries& series, std::s
 
 std::string style_clause(const FigureSeries& series, std::size_t position, bool error_bars) {
   const std::size_t round = position / std::size(kColors);
-  const std::string color = fmt::format("lc rgb '{}' lw 2", kColors[position % std::size(kColors)]);
+  const std::size_t hue = series.colour >= 0 ? static_cast<std::size_t>(series.colour) : position;
+  const std::string color = fmt::format("lc rgb '{}' lw 2", kColors[hue % std::size(kColors)]);
   const std::string point = fmt::format("pt {} ps 0.9", kPointTypes[position % std::size(kPointTypes)]);
   // Dash type 2 is the Dashed style's; later rounds of colours take 3, 4, ...
   const std::string solid = round == 0 ? std::string() : fmt::format(" dt {}", round + 2);

@@ -71,6 +71,7 @@ std::string metrics_lines(const LogPoint& point, const std::optional<BayesRiskEs
     if (model.evaluation) {
       const Evaluation& e = *model.evaluation;
       record["test_mse"] = number_or_null(e.test_mse);
+      if (model.test_mse_band) record["test_mse_band"] = number_or_null(*model.test_mse_band);
       if (bayes_risk) record["excess_risk"] = number_or_null(e.test_mse - bayes_risk->mean);
       record["key_overlaps"] = matrix_json(e.key_overlaps);
       record["value_overlaps"] = vector_json(e.value_overlaps);

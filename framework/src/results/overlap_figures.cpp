@@ -30,18 +30,22 @@ std::string head_name(Eigen::Index h) {
 }  // namespace
 
 FigureGrid overlap_panels(const std::string& title, const OverlapTrajectory& trajectory,
-                          const std::vector<std::string>& feature_names) {
+                          const std::vector<std::string>& feature_names, const OverlapTrajectory* theory) {
   check_shape(title, trajectory, feature_names);
+  if (theory != nullptr) check_shape(title + " (theory)", *theory, feature_names);
   const Eigen::Index heads = trajectory.key_overlaps.front().rows();
   // One y range for all panels, so that heights compare across features.
   double low = std::numeric_limits<double>::infinity();
   double high = -low;
-  for (const RowMatrix& m : trajectory.key_overlaps) {
-    for (Eigen::Index i = 0; i < m.size(); ++i) {
-      const double value = m.data()[i];
-      if (!std::isfinite(value)) continue;
-      low = std::min(low, value);
-      high = std::max(high, value);
+  for (const OverlapTrajectory* drawn : {&trajectory, theory}) {
+    if (drawn == nullptr) continue;
+    for (const RowMatrix& m : drawn->key_overlaps) {
+      for (Eigen::Index i = 0; i < m.size(); ++i) {
+        const double value = m.data()[i];
+        if (!std::isfinite(value)) continue;
+        low = std::min(low, value);
+        high = std::max(high, value);
+      }
     }
   }
 
@@ -67,6 +71,17 @@ FigureGrid overlap_panels(const std::string& title, const OverlapTrajectory& tra
       series.x = trajectory.times;
       for (const RowMatrix& m : trajectory.key_overlaps) series.y.push_back(m(h, static_cast<Eigen::Index>(f)));
       panel.series.push_back(std::move(series));
+    }
+    if (theory != nullptr && theory->key_overlaps.front().rows() == heads) {
+      for (Eigen::Index h = 0; h < heads; ++h) {
+        FigureSeries series;
+        series.label = head_name(h) + " (theory)";
+        series.style = FigureSeries::Style::Dashed;
+        series.colour = static_cast<int>(h);
+        series.x = theory->times;
+        for (const RowMatrix& m : theory->key_overlaps) series.y.push_back(m(h, static_cast<Eigen::Index>(f)));
+        panel.series.push_back(std::move(series));
+      }
     }
     grid.panels.push_back(std::move(panel));
   }

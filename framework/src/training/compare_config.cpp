@@ -57,6 +57,22 @@ bayes_samples = 200000
 # Key and value Gram matrices are logged up to this many heads (each is
 # H x H numbers per log point and model).
 max_gram_heads = 16
+
+# The high-dimensional limit (attnlab theory, compare --theory): Monte Carlo
+# samples per base draw, independent base draws (the first gives the curves,
+# all of them the band), the integrator's error per step, the samples that
+# score the population risk at each log point, and the integrator
+# ("rosenbrock": linearly implicit, for the stiff limit; or "rk45"). It starts from the exact
+# overlaps of the initial parameters a simulation at dimension D with this
+# seed draws: by default the config's own D and seed.
+[theory]
+samples = 4096
+draws = 3
+tolerance = 1e-4
+risk_samples = 65536
+integrator = "rosenbrock"
+# D = 1000
+# seed = 1
 )";
 
 [[noreturn]] void bad(const std::string& key, const std::string& message) {
@@ -237,10 +253,11 @@ class Reader {
 // tables belong to plugins and are checked by them.
 void reject_unknown_keys(const toml::table& root) {
   const std::map<std::string, std::set<std::string>> known = {
-      {"", {"seed", "activations", "activation_params", "data", "model", "train", "eval"}},
+      {"", {"seed", "activations", "activation_params", "data", "model", "train", "eval", "theory"}},
       {"model", {"heads", "bias", "init_scale"}},
       {"train", {"optimizer", "optimizer_params", "time", "batch", "threads"}},
       {"eval", {"test_size", "log_points", "bayes_samples", "max_gram_heads"}},
+      {"theory", {"samples", "draws", "tolerance", "risk_samples", "integrator", "D", "seed"}},
   };
   for (const auto& [section, keys] : known) {
     const toml::table* table = section.empty() ? &root : root[section].as_table();
@@ -259,6 +276,27 @@ void reject_unknown_keys(const toml::table& root) {
       }
     }
   }
+}
+
+// [theory] is optional key by key: configs written before it existed mean
+// the defaults.
+void read_theory_settings(const Reader& r, TheorySettings& theory) {
+  constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+  if (r.find("theory.samples") != nullptr)
+    theory.samples = static_cast<std::uint32_t>(r.integer("theory.samples", 2, 1 << 24));
+  if (r.find("theory.draws") != nullptr) theory.draws = static_cast<std::uint32_t>(r.integer("theory.draws", 1, 1000));
+  if (r.find("theory.tolerance") != nullptr) theory.tolerance = r.number("theory.tolerance", 1e-12, 0.1);
+  if (r.find("theory.risk_samples") != nullptr)
+    theory.risk_samples = static_cast<std::uint32_t>(r.integer("theory.risk_samples", 2, 1 << 26));
+  if (r.find("theory.integrator") != nullptr) {
+    theory.integrator = r.string("theory.integrator");
+    if (theory.integrator != "rosenbrock" && theory.integrator != "rk45") {
+      bad("theory.integrator", "= \"" + theory.integrator + "\" is not one of: rosenbrock, rk45");
+    }
+  }
+  if (r.find("theory.D") != nullptr) theory.dimension = static_cast<std::uint32_t>(r.integer("theory.D", 2, kMaxU32));
+  if (r.find("theory.seed") != nullptr)
+    theory.seed = static_cast<std::uint64_t>(r.integer("theory.seed", 0, static_cast<std::int64_t>(kLargestSeed)));
 }
 
 CompareConfig build(const toml::table& root) {
@@ -315,6 +353,7 @@ CompareConfig build(const toml::table& root) {
   if (r.find("eval.max_gram_heads") != nullptr) {
     config.max_gram_heads = static_cast<std::uint32_t>(r.integer("eval.max_gram_heads", 0, 4096));
   }
+  read_theory_settings(r, config.theory);
 
   std::ostringstream text;
   text << root << "\n";
@@ -470,8 +509,12 @@ std::vector<std::string> config_differences(const std::string& before, const std
   std::map<std::string, std::string> b;
   flatten(parse_toml(before, "saved config"), "", a);
   flatten(parse_toml(now, "config"), "", b);
-  // The thread count changes how fast, not what is computed.
-  for (auto* side : {&a, &b}) side->erase("train.threads");
+  // The thread count changes how fast, not what is computed; [theory]
+  // settings change only the limit computed beside a simulation.
+  for (auto* side : {&a, &b}) {
+    side->erase("train.threads");
+    std::erase_if(*side, [](const auto& entry) { return entry.first.starts_with("theory."); });
+  }
   std::vector<std::string> differences;
   for (const auto& [key, value] : a) {
     const auto it = b.find(key);

@@ -173,7 +173,15 @@ inline double Rng::normal_from(std::uint64_t bits) {
 
 // Independent streams per purpose, so that e.g. changing the test-set size
 // does not change the training data.
-enum class StreamPurpose : std::uint64_t { Init = 1, TrainData = 2, TestData = 3, BayesRisk = 4, Checks = 5 };
+enum class StreamPurpose : std::uint64_t {
+  Init = 1,
+  TrainData = 2,
+  TestData = 3,
+  BayesRisk = 4,
+  Checks = 5,
+  LimitDraw = 6,  // the high-dimensional limit's Monte Carlo base draws (run = draw)
+  LimitRisk = 7   // the sample scoring the limit's population risk
+};
 
 // Seed of the stream for (seed, purpose, run); run distinguishes repeated runs.
 inline std::uint64_t stream_seed(std::uint64_t seed, StreamPurpose purpose, std::uint64_t run = 0) {

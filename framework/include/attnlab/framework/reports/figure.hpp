@@ -19,6 +19,9 @@ struct FigureSeries {
   std::vector<double> x{}, y{};
   std::vector<double> error{};  // empty: no error bars; else the half-width of each point's bar
   Style style = Style::LinesPoints;
+  // Palette colour; -1: by the series' position. Lets a dashed companion
+  // (e.g. a theory curve) share its solid series' colour.
+  int colour = -1;
 };
 
 // Non-finite points are skipped, and so are points that a log axis cannot show

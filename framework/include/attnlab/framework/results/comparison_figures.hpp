@@ -14,7 +14,11 @@
 namespace attnlab {
 
 // Writes into `folder` (which must exist); the errors of render_figure.
+// Records with a test_mse_band (the high-dimensional limit's) get it as
+// error bars. `theory_jsonl`, when not empty, holds the limit's records of
+// the same activations, drawn dashed beside each simulated curve (test
+// error and overlaps), in its colour.
 void render_comparison_figures(const std::string& metrics_jsonl, const std::optional<BayesRiskEstimate>& bayes_risk,
-                               const std::filesystem::path& folder);
+                               const std::filesystem::path& folder, const std::string& theory_jsonl = "");
 
 }  // namespace attnlab

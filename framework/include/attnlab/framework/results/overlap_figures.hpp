@@ -13,9 +13,10 @@
 namespace attnlab {
 
 // `feature_names` names the columns of the overlap matrices, e.g. "f1 (std 3)".
-// Throws UsageError when the trajectory is empty or its sizes disagree.
+// `theory`, when given, is drawn dashed, each head in its simulated colour.
+// Throws UsageError when a trajectory is empty or its sizes disagree.
 FigureGrid overlap_panels(const std::string& title, const OverlapTrajectory& trajectory,
-                          const std::vector<std::string>& feature_names);
+                          const std::vector<std::string>& feature_names, const OverlapTrajectory* theory = nullptr);
 
 // The overlaps at the last log point where all are finite (a stopped model's
 // last values), or at the last one when none is; the title gets its t.

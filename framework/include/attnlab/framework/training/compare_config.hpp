@@ -17,6 +17,18 @@
 
 namespace attnlab {
 
+// [theory]: how the high-dimensional limit is computed (attnlab theory,
+// compare --theory); see docs/THEORY.md.
+struct TheorySettings {
+  std::uint32_t samples = 4096;            // Monte Carlo samples per base draw
+  std::uint32_t draws = 3;                 // independent base draws: the first gives the curves, all the band
+  double tolerance = 1e-4;                 // the integrator's error per step (absolute and relative)
+  std::uint32_t risk_samples = 65536;      // samples scoring the population risk at each log point
+  std::string integrator = "rosenbrock";   // or "rk45" (limit_integrator.hpp)
+  std::optional<std::uint32_t> dimension;  // D of the initial overlaps; none: the data model's D
+  std::optional<std::uint64_t> seed;       // seed of the initial overlaps; none: the config's seed
+};
+
 struct CompareConfig {
   std::uint64_t seed = 1;
   std::vector<std::string> activations;
@@ -39,6 +51,8 @@ struct CompareConfig {
   std::uint32_t log_points = 1;
   std::uint32_t bayes_samples = 0;    // 0: do not estimate the Bayes risk
   std::uint32_t max_gram_heads = 16;  // Gram matrices are logged only for H up to this
+
+  TheorySettings theory;
 
   // The resolved configuration as TOML text (written to the results folder).
   std::string resolved_toml;
@@ -86,7 +100,8 @@ namespace attnlab {
 
 // The keys whose values differ between two resolved configs, as
 // "key = before vs now" ("absent" for a missing key); train.threads is not
-// compared (it does not change results).
+// compared (it does not change results), nor are the [theory] settings (they
+// do not change a simulation).
 std::vector<std::string> config_differences(const std::string& before_toml, const std::string& now_toml);
 
 }  // namespace attnlab

@@ -38,6 +38,9 @@ struct ModelLog {
   ModelStatus status;
   std::optional<Evaluation> evaluation;  // none once stopped
   double train_mse = 0.0;                // mean (y - f)^2 since the previous log point
+  // The high-dimensional limit only: the standard deviation of test_mse over
+  // independent Monte Carlo draws (theory_run.hpp).
+  std::optional<double> test_mse_band;
 };
 
 struct LogPoint {

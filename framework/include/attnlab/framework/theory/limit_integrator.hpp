@@ -1,0 +1,42 @@
+// Adaptive integrators for the high-dimensional limit, with error control on
+// every component of the state: a Rosenbrock W-method (ROS2, linearly
+// implicit, for the stiff limit; the default) and Dormand-Prince 5(4)
+// (explicit), which check each other in the tests.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+namespace attnlab {
+
+// derivative(state, rate): d state / dt, the same size as state.
+using LimitRhs = std::function<void(const std::vector<double>& state, std::vector<double>& rate)>;
+
+struct IntegrationStats {
+  std::uint64_t accepted = 0;     // steps taken
+  std::uint64_t rejected = 0;     // steps retried with a smaller size
+  std::uint64_t evaluations = 0;  // right-hand side evaluations
+};
+
+enum class LimitIntegrator { Rosenbrock, Rk45 };
+
+struct IntegrationRequest {
+  LimitIntegrator method = LimitIntegrator::Rosenbrock;
+  double start = 0.0;             // the time of the initial state
+  std::span<const double> times;  // increasing, each >= start: where to report the state
+  double tolerance = 1e-5;        // per-step error, absolute and relative
+  std::function<void(std::size_t index, const std::vector<double>& state)> at_time;  // times[index] reached
+  std::function<bool()> stop_requested;  // checked after each step; may be empty
+};
+
+// Moves `state` from request.start through every requested time. Returns
+// false when stopped early (state then holds the last reported time's
+// successor step, and at_time was called for every time reached). Throws
+// std::runtime_error when the step size collapses (the state diverges or the
+// right-hand side is not finite), naming the time.
+bool integrate_limit(const LimitRhs& derivative, std::vector<double>& state, const IntegrationRequest& request,
+                     IntegrationStats& stats);
+
+}  // namespace attnlab
