@@ -143,6 +143,24 @@ class DataModelChecker {
   std::size_t sample_doubles() const { return std::size_t{dims_.length} * dims_.dimension; }
 
   // `wanted` samples, fewer when L x D is large (at least 1).
+  // Draws `samples` samples in batches of at most `chunk`; `body` gets each
+  // batch's tokens ((batch*L) x D), labels, size and the samples before it.
+  template <class Body>
+  void sample_in_batches(DataModel& m, Rng& rng, std::size_t samples, std::uint32_t chunk, Body&& body) const {
+    Buffer tokens;
+    Buffer labels;
+    for (std::size_t done = 0; done < samples;) {
+      const auto batch = static_cast<std::uint32_t>(std::min<std::size_t>(chunk, samples - done));
+      tokens.resize(batch * sample_doubles());
+      labels.resize(batch);
+      m.sample(rng, batch, tokens, labels);
+      const Eigen::Map<const RowMatrix> x(tokens.data(), static_cast<Eigen::Index>(batch) * dims_.length,
+                                          dims_.dimension);
+      body(x, labels, batch, done);
+      done += batch;
+    }
+  }
+
   std::uint32_t batch_for(std::size_t wanted) const {
     return static_cast<std::uint32_t>(std::clamp<std::size_t>(kChunkDoubles / sample_doubles(), 1, wanted));
   }
@@ -401,19 +419,12 @@ class DataModelChecker {
                  std::min(samples_for(options_.statistics_tokens), options_.token_budget / sample_doubles()));
     const std::uint32_t chunk = batch_for(samples);
     Eigen::MatrixXd projections(static_cast<Eigen::Index>(samples * dims_.length), count);
-    Buffer tokens;
-    Buffer labels;
     Rng rng(stream_seed(options_.seed, StreamPurpose::Checks, 5));
-    for (std::size_t done = 0; done < samples;) {
-      const auto batch = static_cast<std::uint32_t>(std::min<std::size_t>(chunk, samples - done));
-      tokens.resize(batch * sample_doubles());
-      labels.resize(batch);
-      m.sample(rng, batch, tokens, labels);
-      const auto rows = static_cast<Eigen::Index>(batch) * dims_.length;
-      const Eigen::Map<const RowMatrix> x(tokens.data(), rows, d);
-      projections.middleRows(static_cast<Eigen::Index>(done * dims_.length), rows).noalias() = x * directions;
-      done += batch;
-    }
+    sample_in_batches(m, rng, samples, chunk,
+                      [&](const Eigen::Map<const RowMatrix>& x, const Buffer&, std::uint32_t, std::size_t done) {
+                        projections.middleRows(static_cast<Eigen::Index>(done * dims_.length), x.rows()).noalias() =
+                            x * directions;
+                      });
 
     const auto n = static_cast<double>(projections.rows());
     double worst_z = 0.0;
@@ -547,22 +558,16 @@ class DataModelChecker {
       teacher.row(dims_.features) = m.teacher_value().transpose();
       const Eigen::MatrixXd projection = teacher.transpose() / std::sqrt(static_cast<double>(dims_.dimension));
       const std::uint32_t chunk = batch_for(samples);
-      Buffer tokens;
-      Buffer labels;
       RowMatrix chi;
       Rng rng(stream_seed(options_.seed, StreamPurpose::Checks, 7));
-      for (std::size_t done = 0; done < samples;) {
-        const auto batch = static_cast<std::uint32_t>(std::min<std::size_t>(chunk, samples - done));
-        tokens.resize(batch * sample_doubles());
-        labels.resize(batch);
-        m.sample(rng, batch, tokens, labels);
-        const auto rows = static_cast<Eigen::Index>(batch) * dims_.length;
-        chi.noalias() = Eigen::Map<const RowMatrix>(tokens.data(), rows, d) * projection;
-        for (std::uint32_t b = 0; b < batch; ++b) {
-          tally(finite, chi.data() + b * fields, labels[b] * labels[b], labels[b]);
-        }
-        done += batch;
-      }
+      sample_in_batches(
+          m, rng, samples, chunk,
+          [&](const Eigen::Map<const RowMatrix>& x, const Buffer& labels, std::uint32_t batch, std::size_t) {
+            chi.noalias() = x * projection;
+            for (std::uint32_t b = 0; b < batch; ++b) {
+              tally(finite, chi.data() + b * fields, labels[b] * labels[b], labels[b]);
+            }
+          });
     }
 
     // limit_sample, in chunks of about the same memory.

@@ -52,6 +52,7 @@ ExperimentSection run_specialization(const ExperimentContext& context);
 ExperimentSection run_activations(const ExperimentContext& context);
 ExperimentSection run_heads(const ExperimentContext& context);
 ExperimentSection run_pruning(const ExperimentContext& context);
+ExperimentSection run_theory(const ExperimentContext& context);
 
 // "0.5234 ± 0.0041" (4 significant digits, error with 2).
 std::string with_error(const MeanAndError& value);

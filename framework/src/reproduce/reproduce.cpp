@@ -21,6 +21,7 @@ reproduce::ExperimentSection run_one(const std::string& name, const reproduce::E
   if (name == "specialization") return reproduce::run_specialization(context);
   if (name == "activations") return reproduce::run_activations(context);
   if (name == "heads") return reproduce::run_heads(context);
+  if (name == "theory") return reproduce::run_theory(context);
   return reproduce::run_pruning(context);
 }
 
@@ -28,8 +29,9 @@ reproduce::ExperimentSection run_one(const std::string& name, const reproduce::E
 
 void check_reproduce_options(const std::string& name, const ReproduceOptions& options) {
   const auto& names = reproduce_experiment_names();
-  if (name != "all" && std::find(names.begin(), names.end(), name) == names.end()) {
-    throw UsageError("unknown experiment '" + name + "' (known: specialization, activations, heads, pruning, all)");
+  if (name != "all" && name != "theory" && std::find(names.begin(), names.end(), name) == names.end()) {
+    throw UsageError("unknown experiment '" + name +
+                     "' (known: specialization, activations, heads, pruning, all, and theory)");
   }
   // No experiment uses more seeds than this.
   const std::uint64_t seed_count = options.seeds > 0 ? options.seeds : reproduce::kMostDefaultSeeds;

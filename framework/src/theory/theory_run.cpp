@@ -268,6 +268,7 @@ bool TheoryRun::run(const std::function<void(const LogPoint&)>& on_log, const st
       e.usage = measured.usage;
       e.biases = state.biases;
       e.activation_parameters = state.activation_parameters;
+      if (heads <= config_.max_gram_heads) e.student_overlaps = state.student;
       log.evaluation = std::move(e);
       if (draws > 1) {
         double sum = 0.0;

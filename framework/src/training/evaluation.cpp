@@ -58,6 +58,12 @@ Evaluation evaluate(Learner& learner, const TestSet& test_set, const Teacher& te
   }
   result.biases = learner.biases();
   result.activation_parameters = learner.activation().parameters();
+  if (heads <= max_gram_heads) {
+    const auto& w = learner.keys_and_values();
+    result.student_overlaps.resize(w.rows(), w.rows() + teacher.keys.rows() + 1);
+    result.student_overlaps << w * w.transpose(), w * teacher.keys.transpose(), w * teacher.value;
+    result.student_overlaps /= dimension;
+  }
   return result;
 }
 

@@ -42,6 +42,10 @@ struct Evaluation {
   Eigen::VectorXd usage;                      // H: mean total attention weight per head
   Eigen::VectorXd biases;                     // H: score biases b_h
   std::vector<double> activation_parameters;  // the activation's learnable parameters
+  // 2H x (2H + F + 1): the keys' and values' overlaps with keys, values,
+  // teacher keys and teacher value, / D (the state of the high-dimensional
+  // limit; not written to metrics.jsonl); empty beyond max_gram_heads.
+  RowMatrix student_overlaps;
 };
 
 // Mean (y - f)^2 over the test set, in chunks of at most `chunk` samples;
