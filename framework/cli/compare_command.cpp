@@ -68,6 +68,9 @@ std::optional<TheoryBeside> theory_beside(PluginEnvironment& environment, const 
       [&] { return stop.requested(); });
   progress.clear();
   if (!finished) return std::nullopt;
+  // The summary's time column: each activation's integration (all draws).
+  for (std::size_t i = 0; i < theory.statuses.size(); ++i)
+    theory.statuses[i].wall_seconds = run.stats()[i].wall_seconds;
   return theory;
 }
 
@@ -209,10 +212,11 @@ CompareConfig config_for(const PluginEnvironment& environment, const ResultsFold
 }
 
 // The exit status of a run stopped by a signal (128 + its number, as a
-// shell reports it), after saying how to continue.
-int report_stop(const StopSignals& stop, const ResultsFolder& folder) {
-  fmt::print(stderr, "stopped by {}; continue with: attnlab compare --out {} --resume\n", signal_name(stop.signal()),
-             folder.path().string());
+// shell reports it), after saying how to continue: with --theory again when
+// the run computes the limit, which the saved config does not record.
+int report_stop(const StopSignals& stop, const ResultsFolder& folder, const CompareOptions& options) {
+  fmt::print(stderr, "stopped by {}; continue with: attnlab compare --out {} --resume{}\n", signal_name(stop.signal()),
+             folder.path().string(), options.theory ? " --theory" : "");
   return 128 + stop.signal();
 }
 
@@ -258,7 +262,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
                                      {"seed=" + std::to_string(seed)});
     spdlog::info("seed {} ({} of {})", seed, k + 1, seeds);
     const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop, options.theory);
-    if (!outcome.finished) return report_stop(stop, folder);
+    if (!outcome.finished) return report_stop(stop, folder, options);
     fmt::print("\nseed {}:\n{}", seed, outcome.table);
     summaries.push_back(seed_folder.read("summary.csv"));
     sources.push_back(seed_folder.file("summary.csv").string());
@@ -303,7 +307,7 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
   }
   const CompareConfig config = config_for(environment, folder, options);
   const FolderOutcome outcome = run_in_folder(environment, folder, config, stop, options.theory);
-  if (!outcome.finished) return report_stop(stop, folder);
+  if (!outcome.finished) return report_stop(stop, folder, options);
   fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());
   return 0;
 }

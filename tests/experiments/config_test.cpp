@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace {
 
@@ -152,4 +153,85 @@ TEST_CASE("bad configs are rejected with the key and value named", "[config]") {
     CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"activation_params.erf.c=1"}),
                       Contains("'activation_params.erf' is for an activation not in 'activations'"));
   }
+}
+
+TEST_CASE("the [theory] table: defaults, overrides, and its keys named when out of range", "[config][theory]") {
+  const auto defaults = load_compare_config(std::nullopt, {});
+  CHECK(defaults.theory.samples == 4096);
+  CHECK(defaults.theory.draws == 3);
+  CHECK(defaults.theory.tolerance == 1e-4);
+  CHECK(defaults.theory.risk_samples == 65536);
+  CHECK(defaults.theory.integrator == "rosenbrock");
+  CHECK_FALSE(defaults.theory.dimension.has_value());
+  CHECK_FALSE(defaults.theory.seed.has_value());
+  CHECK_THAT(defaults.resolved_toml, Contains("[theory]"));
+
+  const auto set = load_compare_config(std::nullopt, {"theory.D=5000", "theory.seed=7", "theory.integrator=rk45",
+                                                      "theory.samples=2", "theory.tolerance=1e-6"});
+  CHECK(set.theory.dimension == std::optional<std::uint32_t>(5000));
+  CHECK(set.theory.seed == std::optional<std::uint64_t>(7));
+  CHECK(set.theory.integrator == "rk45");
+  CHECK(set.theory.samples == 2);
+  CHECK(set.theory.tolerance == 1e-6);
+  CHECK(set.seed == defaults.seed);  // theory.seed is the limit's own, not the config's
+  // The resolved config keeps them.
+  const auto again = attnlab::parse_compare_config(set.resolved_toml, "resolved");
+  CHECK(again.theory.dimension == set.theory.dimension);
+  CHECK(again.theory.seed == set.theory.seed);
+  CHECK(again.theory.integrator == "rk45");
+
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.samples=1"}),
+                    Contains("config key 'theory.samples' = 1 is out of range"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.draws=0"}),
+                    Contains("config key 'theory.draws' = 0 is out of range"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.integrator=\"euler\""}),
+                    Contains("config key 'theory.integrator' = \"euler\" is not one of: rosenbrock, rk45"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.tolerance=0"}),
+                    Contains("config key 'theory.tolerance' = 0 is out of range"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.risk_samples=1"}),
+                    Contains("config key 'theory.risk_samples' = 1 is out of range"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.D=1"}),
+                    Contains("config key 'theory.D' = 1 is out of range"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.seed=-1"}),
+                    Contains("config key 'theory.seed' = -1 is out of range"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.integrator=3"}),
+                    Contains("config key 'theory.integrator' must be a non-empty string"));
+  CHECK_THROWS_WITH(load_compare_config(std::nullopt, {"theory.steps=3"}),
+                    Contains("unknown config key 'theory.steps'") && Contains("integrator"));
+}
+
+TEST_CASE("a config written before [theory] existed reads with the theory defaults", "[config][theory]") {
+  const auto defaults = load_compare_config(std::nullopt, {});
+  // The resolved default without its [theory] table (up to the next table).
+  std::istringstream lines(defaults.resolved_toml);
+  std::string old_text;
+  bool in_theory = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("[")) in_theory = line == "[theory]";
+    if (!in_theory) old_text += line + "\n";
+  }
+  REQUIRE_THAT(defaults.resolved_toml, Contains("[theory]"));
+  REQUIRE_THAT(old_text, !Contains("theory") && !Contains("risk_samples") && Contains("[train]"));
+  const auto old = attnlab::parse_compare_config(old_text, "old config.toml");
+  CHECK(old.theory.samples == 4096);
+  CHECK(old.theory.draws == 3);
+  CHECK(old.theory.tolerance == 1e-4);
+  CHECK(old.theory.risk_samples == 65536);
+  CHECK(old.theory.integrator == "rosenbrock");
+  CHECK_FALSE(old.theory.dimension.has_value());
+  CHECK_FALSE(old.theory.seed.has_value());
+  CHECK(old.activations == defaults.activations);
+  CHECK(old.data_params == defaults.data_params);
+}
+
+TEST_CASE("config_differences ignores [theory] settings but not the rest", "[config][theory]") {
+  const auto base = load_compare_config(std::nullopt, {});
+  const auto theory = load_compare_config(std::nullopt, {"theory.samples=8192", "theory.draws=5", "theory.D=5000",
+                                                         "theory.seed=9", "theory.integrator=rk45"});
+  CHECK(attnlab::config_differences(base.resolved_toml, theory.resolved_toml).empty());
+  CHECK(attnlab::config_differences(theory.resolved_toml, base.resolved_toml).empty());
+
+  const auto seeded = load_compare_config(std::nullopt, {"theory.samples=8192", "seed=2"});
+  CHECK(attnlab::config_differences(base.resolved_toml, seeded.resolved_toml) ==
+        std::vector<std::string>{"seed = 1 vs 2"});
 }

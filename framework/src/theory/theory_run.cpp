@@ -197,9 +197,11 @@ bool TheoryRun::run(const std::function<void(const LogPoint&)>& on_log, const st
   const auto stopping = [&] { return stop.load(); };
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> finished{0};
+  // Once stopped, jobs not yet begun are not begun: each would first spend
+  // a rate evaluation per state entry on its Jacobian.
   const auto worker = [&] {
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
-      run_job(*jobs[i], stopping);
+      if (!stopping()) run_job(*jobs[i], stopping);
       ++finished;
     }
   };
