@@ -139,8 +139,7 @@ TEST_CASE("the drift matches one SGD step's mean change of Omega at D = 1000, th
   const Eigen::ArrayXd gap = (simulated.mean() - theory.mean()).abs();
   // (A floor for components both sides hold fixed, e.g. sgd-sphere's norms,
   // where the simulation's rescaling leaves only rounding.)
-  const Eigen::ArrayXd error =
-      (simulated.standard_error().square() + theory.standard_error().square()).sqrt() + 1e-12;
+  const Eigen::ArrayXd error = (simulated.standard_error().square() + theory.standard_error().square()).sqrt() + 1e-12;
   const Eigen::Index worst = [&] {
     Eigen::Index index = 0;
     (gap / error).maxCoeff(&index);
