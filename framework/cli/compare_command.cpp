@@ -49,11 +49,10 @@ struct TheoryBeside {
   std::vector<ModelStatus> statuses;
 };
 
-// Runs the limit of `config` from the simulation's own initial overlaps.
-// Returns nothing when stopped by a signal.
-std::optional<TheoryBeside> theory_beside(PluginEnvironment& environment, const CompareConfig& config,
-                                          const StopSignals& stop) {
-  TheoryRun run(config, environment.registry);
+// Runs the limit of `config` (made before training, which it checked) from
+// the simulation's own initial overlaps. Returns nothing when stopped by a
+// signal.
+std::optional<TheoryBeside> theory_beside(TheoryRun& run, const CompareConfig& config, const StopSignals& stop) {
   spdlog::info("the D -> infinity limit from the same initial overlaps ({} Monte Carlo samples x {} draws)",
                config.theory.samples, config.theory.draws);
   TheoryBeside theory;
@@ -120,8 +119,10 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     return {true, folder.read("summary.txt")};
   }
   Comparison comparison(config, environment.registry);
-  // Refused before any training: a config whose limit does not exist.
-  if (with_theory) TheoryRun check(config, environment.registry);
+  // Made before any training, so that a config whose limit does not exist
+  // is refused before it.
+  std::optional<TheoryRun> limit;
+  if (with_theory) limit.emplace(config, environment.registry);
   if (!folder.resuming() || !folder.exists("checkpoint.bin")) {
     require_disk(folder.path(), comparison_metrics_bytes(config, comparison.data_model().features()),
                  "metrics.jsonl (lower eval.log_points, model.heads or eval.max_gram_heads)");
@@ -167,8 +168,8 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
   }
 
   std::optional<TheoryBeside> theory;
-  if (with_theory) {
-    theory = theory_beside(environment, config, stop);
+  if (limit) {
+    theory = theory_beside(*limit, config, stop);
     if (!theory) {
       spdlog::warn("stopped by {} during the limit; training is finished and saved in {}", signal_name(stop.signal()),
                    folder.file("checkpoint.bin").string());

@@ -198,12 +198,16 @@ bool DataModel::has_limit() const {
   return provides_limit(*plugin_);
 }
 
-void DataModel::limit_sample(Rng& rng, std::uint32_t count, std::span<double> teacher_fields,
-                             std::span<double> label_means, std::span<double> label_noise_variances) {
+void DataModel::require_limit() const {
   if (!has_limit()) {
     throw UsageError("data model '" + plugin_->id() +
                      "' has no high-dimensional limit: it does not provide limit_sample (see docs/WRITING_PLUGINS.md)");
   }
+}
+
+void DataModel::limit_sample(Rng& rng, std::uint32_t count, std::span<double> teacher_fields,
+                             std::span<double> label_means, std::span<double> label_noise_variances) {
+  require_limit();
   const std::size_t tokens = std::size_t{count} * dims_.length;
   const std::size_t fields = tokens * (std::size_t{dims_.features} + 1);
   if (teacher_fields.size() != fields || label_means.size() != count || label_noise_variances.size() != count) {

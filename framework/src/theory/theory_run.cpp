@@ -59,12 +59,7 @@ struct TheoryRun::Job {
 TheoryRun::TheoryRun(const CompareConfig& config, PluginRegistry& registry) : config_(config), registry_(registry) {
   const auto data_plugin = registry.get(config.data_plugin, PluginKind::DataModel);
   data_ = std::make_unique<DataModel>(data_plugin, config.data_params);
-  if (!data_->has_limit()) {
-    // The wrapper's own message names the plugin and what it lacks.
-    std::vector<double> none;
-    Rng rng(0);
-    data_->limit_sample(rng, 0, none, none, none);
-  }
+  data_->require_limit();
   schedule_ = make_schedule(config.time, config.batch, data_->dimension(), config.log_points);
   for (const std::uint64_t step : schedule_.log_steps) {
     log_steps_.push_back(step);

@@ -51,6 +51,8 @@ class DataModel {
 
   // Whether the plugin describes its law as D -> infinity (limit_sample).
   bool has_limit() const;
+  // Throws UsageError naming the plugin and what it lacks when it has no limit.
+  void require_limit() const;
   // For `count` samples: teacher fields (count*L) x (F+1) row-major, label means and label noise variances
   // (count each). Throws UsageError naming the plugin when it has no limit; PluginError on a plugin failure
   // or non-finite / negative-variance output.
