@@ -272,6 +272,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
   const std::string table = seed_summary_table(summary);
   StagedFiles outputs;
   outputs.stage(folder.file("summary.txt"), table);
+  outputs.stage(folder.file("paired_differences.csv"), paired_differences_csv(summary));
   outputs.stage(folder.file("summary.csv"), seed_summary_csv(summary));
   outputs.commit();
   fmt::print("\nover {} seeds ({} to {}):\n{}\nresults: {}\n", seeds, base.seed, base.seed + seeds - 1, table,

@@ -8,14 +8,17 @@
 #   3. two compares on one folder: the second is refused, naming the PID of
 #      the first, and the first's results are untouched;
 #   4. --force on a folder holding a user's file refuses, and the file survives.
-# Usage: fault_drills.sh /path/to/attnlab [kills]
+# Usage: fault_drills.sh /path/to/attnlab [kills] [time_divisor]
+#   time_divisor shortens every run (a sanitizer build runs several times
+#   slower, so a shorter run still outlasts the kills).
 attnlab="$1"
 kills="${2:-20}"
+divisor="${3:-1}"
 source "$(dirname "${BASH_SOURCE[0]}")/../experiments/cli_checks.sh"
 cd "$work"
 
 # Small, but long enough that the kills land at many different moments.
-small=(--set data.D=30 --set data.L=4 --set train.time=80000 --set eval.test_size=128
+small=(--set data.D=30 --set data.L=4 --set train.time=$((80000 / divisor)) --set eval.test_size=128
        --set eval.log_points=15 --set eval.bayes_samples=1000 --set train.threads=2)
 RANDOM=20261129  # the same moments on every run of the drill
 
@@ -60,7 +63,7 @@ if same_results reference killed; then pass "$done_kills SIGKILLs of a --seeds 3
 else fail "$done_kills SIGKILLs of a --seeds 3 run, each resumed: byte-identical results"; fi
 
 # --- 2. SIGINT and SIGTERM ---------------------------------------------------
-longer=("${small[@]}" --set train.time=100000)
+longer=("${small[@]}" --set train.time=$((100000 / divisor)))
 "$attnlab" compare "${longer[@]}" --out long-reference >/dev/null 2>&1
 for signal in INT TERM; do
   "$attnlab" compare "${longer[@]}" --out "stopped-$signal" >"stop-$signal.log" 2>&1 &

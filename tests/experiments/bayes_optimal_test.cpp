@@ -5,6 +5,7 @@
 
 #include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
+#include <attnlab/framework/training/evaluation.hpp>
 #include <attnlab/framework/training/learner.hpp>
 
 #include <catch2/catch.hpp>
@@ -67,4 +68,35 @@ TEST_CASE("Bayes-softmax at the Bayes-optimal parameters reaches the Bayes risk"
   CHECK(std::fabs(mse - risk.mean) < 4 * std::hypot(mse_se, risk.standard_error));
   // And the risk is well below the no-information error delta^2 + 1 - 1/L.
   CHECK(risk.mean < 0.09 + 1 - 1.0 / length - 0.1);
+}
+
+// The Bayes predictor's error on a run's test set (summary's "vs Bayes"):
+// an estimate of the Bayes risk from the test set's own samples, so it must
+// agree with the independent population estimate within their errors.
+TEST_CASE("the Bayes predictor's error on the test set estimates the Bayes risk", "[bayes]") {
+  auto registry = attnlab::test::builtin_registry();
+  attnlab::DataModel data(registry.get("single-location", attnlab::PluginKind::DataModel), "D = 30\nL = 5");
+  const std::uint32_t size = 8192;
+  const attnlab::TestSet test_set = attnlab::make_test_set(data, 11, size);
+  const double on_test_set = attnlab::bayes_test_error(data, test_set, attnlab::kEvaluationChunk);
+
+  // Its sampling error, from the squared errors' spread (one call over the whole set).
+  std::vector<double> prediction(size);
+  data.bayes_prediction(size, test_set.tokens, prediction);
+  double sum = 0.0, sum_sq = 0.0;
+  for (std::uint32_t i = 0; i < size; ++i) {
+    const double squared = (test_set.labels[i] - prediction[i]) * (test_set.labels[i] - prediction[i]);
+    sum += squared;
+    sum_sq += squared * squared;
+  }
+  CHECK(on_test_set == Approx(sum / size).epsilon(1e-12));  // chunking does not change it
+  const double test_error = std::sqrt((sum_sq / size - (sum / size) * (sum / size)) / (size - 1));
+
+  attnlab::Rng rng(attnlab::stream_seed(11, attnlab::StreamPurpose::BayesRisk));
+  const attnlab::BayesRiskEstimate population = attnlab::estimate_bayes_risk(data, rng, 200000);
+  const double combined = std::hypot(test_error, population.standard_error);
+  INFO("test set " << on_test_set << " +- " << test_error << ", population " << population.mean << " +- "
+                   << population.standard_error);
+  CHECK(std::fabs(on_test_set - population.mean) < 4 * combined);
+  CHECK(test_error < 0.05 * population.mean);  // the check above has teeth
 }

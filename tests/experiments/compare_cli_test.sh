@@ -68,6 +68,20 @@ expected=$(awk -F, '$1 == "softmax" { s += $2 } END { printf "%.6f", s / 2 }' "$
 got=$(awk -F, '$1 == "softmax" { printf "%.6f", $4 }' "$work/seeds/summary.csv")
 if [ -n "$got" ] && [ "$got" = "$expected" ]; then pass "--seeds summary: mean over seeds ($got)"
 else fail "--seeds summary: mean over seeds (got '$got', expected '$expected')"; fi
+# The paired difference is the mean of the per-seed differences.
+expected=$(awk -F, '$1 == "softmax" { s += $2 } $1 == "softmax1" { s -= $2 } END { printf "%.6f", s / 2 }' \
+  "$work/a/summary.csv" "$work/s2/summary.csv")
+got=$(awk -F, '$1 == "softmax" && $2 == "softmax1" && $3 == 2 { printf "%.6f", $4 }' "$work/seeds/paired_differences.csv")
+if [ -n "$got" ] && [ "$got" = "$expected" ] && grep -q "^softmax - softmax1 " "$work/seeds/summary.txt"; then
+  pass "--seeds: paired difference softmax - softmax1 is the mean per-seed difference ($got)"
+else fail "--seeds: paired difference softmax - softmax1 (got '$got', expected '$expected')"; fi
+# Each seed's summary gives the Bayes predictor's error on that seed's test
+# set; it differs from the population estimate by the test set's sampling
+# error, not by more than the Bayes risk itself.
+if awk -F, 'NR == 2 { b = $9; r = $3 } END { exit !(b > 0 && b < 2 * r && b > r / 2) }' "$work/a/summary.csv" &&
+   grep -q "vs Bayes" "$work/a/summary.txt"; then
+  pass "summary: the Bayes predictor's error on the same test set"
+else fail "summary: the Bayes predictor's error on the same test set"; fi
 if grep -q "± " "$work/seeds/summary.txt"; then pass "--seeds summary.txt shows standard errors"
 else fail "--seeds summary.txt shows standard errors"; fi
 if "$attnlab" compare --out "$work/seeds" --seeds 2 --resume >"$work/last.log" 2>&1 && grep -q "already finished" "$work/last.log"; then

@@ -159,7 +159,7 @@ for id in "${all_activations[@]}"; do
     fail "activation '$id' is missing from $work/compare-all/summary.csv"
 done
 # A diverged model is a result, not a failure: say so and go on.
-awk -F, 'NR > 1 && $6 != "ok" { print "note: " $1 " " $6 " at step " $7 ": " $9 }' "$work/compare-all/summary.csv"
+awk -F, 'NR > 1 && $6 != "ok" { print "note: " $1 " " $6 " at step " $7 ": " $11 }' "$work/compare-all/summary.csv"
 
 # ---------------------------------------------------------------------------
 if [[ " ${example_data_models[*]} " == *" multi-location "* ]]; then

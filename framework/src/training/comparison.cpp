@@ -173,6 +173,7 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
   if (config.bayes_samples > 0 && data_->has_bayes()) {
     Rng bayes_rng(stream_seed(config.seed, StreamPurpose::BayesRisk));
     bayes_risk_ = estimate_bayes_risk(*data_, bayes_rng, config.bayes_samples);
+    bayes_risk_->test_set_error = bayes_test_error(*data_, test_set_, kEvaluationChunk);
   }
   for (Batch& batch : batches_) {
     batch.tokens.resize(std::size_t{config.batch} * length * dimension);

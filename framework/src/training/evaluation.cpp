@@ -38,6 +38,23 @@ double mean_squared_error(Learner& learner, const TestSet& test_set, std::uint32
 
 }  // namespace
 
+double bayes_test_error(DataModel& data, const TestSet& test_set, std::uint32_t chunk) {
+  std::vector<double> predictions(chunk);
+  double squared_error = 0.0;
+  const std::size_t per_sample = std::size_t{test_set.length} * test_set.dimension;
+  for (std::uint32_t start = 0; start < test_set.size; start += chunk) {
+    const std::uint32_t count = std::min(chunk, test_set.size - start);
+    data.bayes_prediction(count,
+                          std::span<const double>(test_set.tokens.data() + start * per_sample, count * per_sample),
+                          std::span<double>(predictions.data(), count));
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const double error = test_set.labels[start + i] - predictions[i];
+      squared_error += error * error;
+    }
+  }
+  return squared_error / test_set.size;
+}
+
 double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk) {
   return mean_squared_error(learner, test_set, chunk, {});
 }

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -83,6 +84,10 @@ struct BayesRiskEstimate {
   double mean = 0.0;
   double standard_error = 0.0;  // of the mean, from the sample variance
   std::size_t samples = 0;
+  // The Bayes predictor's mean squared error on the run's own test set (NaN
+  // where there is none, as in the limit): a model's test error minus it
+  // is its excess with the test set's own sampling error cancelled.
+  double test_set_error = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Monte Carlo estimate of the Bayes risk from `samples` (at least 2) risk

@@ -52,6 +52,10 @@ struct Evaluation {
 // the same number evaluate() reports as test_mse.
 double test_error(Learner& learner, const TestSet& test_set, std::uint32_t chunk);
 
+// The Bayes predictor's mean squared error on the test set, in chunks of at
+// most `chunk` samples; `data` must have a Bayes predictor.
+double bayes_test_error(DataModel& data, const TestSet& test_set, std::uint32_t chunk);
+
 // The evaluation batch every test error is computed with (comparisons,
 // prune, experiments), so that they sum in the same order and agree exactly.
 inline constexpr std::uint32_t kEvaluationChunk = 512;
