@@ -4,6 +4,7 @@
 #include "stop_signals.hpp"
 
 #include <attnlab/framework/analysis/seed_summary.hpp>
+#include <attnlab/framework/common/elapsed.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
@@ -21,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -149,6 +151,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                config.activations.size(), comparison.schedule().total_steps, config.batch, config.time,
                config.optimizer, inline_params(config.optimizer_params), folder.path().string());
 
+  const auto training_start = std::chrono::steady_clock::now();
   Progress progress(comparison.schedule().total_steps, comparison.step());
   const bool finished = comparison.run(
       [&](const LogPoint& point) {
@@ -169,7 +172,14 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
 
   std::optional<TheoryBeside> theory;
   if (limit) {
+    const double training_seconds = seconds_since(training_start);
+    const auto limit_start = std::chrono::steady_clock::now();
     theory = theory_beside(*limit, config, stop);
+    // Side by side on the same threads: what the limit saves. After a
+    // resume, the training time is this process's part only.
+    const double limit_seconds = seconds_since(limit_start);
+    spdlog::info("wall time: training {:.1f} s{}, the limit {:.1f} s ({:.1f} times less)", training_seconds,
+                 folder.resuming() ? " (since the resume)" : "", limit_seconds, training_seconds / limit_seconds);
     if (!theory) {
       spdlog::warn("stopped by {} during the limit; training is finished and saved in {}", signal_name(stop.signal()),
                    folder.file("checkpoint.bin").string());

@@ -7,6 +7,7 @@
 #include "experiment_support.hpp"
 
 #include <attnlab/framework/analysis/seed_statistics.hpp>
+#include <attnlab/framework/common/elapsed.hpp>
 #include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/theory/field_sample.hpp>
@@ -91,10 +92,6 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // Log point by log point: the mean |simulated - limit| over seeds at each D

@@ -1,3 +1,4 @@
+#include <attnlab/framework/common/elapsed.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
@@ -34,10 +35,6 @@ namespace {
 std::string activation_params(const CompareConfig& config, const std::string& id) {
   const auto it = config.activation_params.find(id);
   return it == config.activation_params.end() ? "" : it->second;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
