@@ -7,6 +7,7 @@
 
 #include <attnlab/framework/reproduce/reproduce.hpp>
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -110,7 +111,8 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     // One table per experiment, and every figure line its own figure: a
     // table that ran on into the next line would take the image into a cell.
     const std::string markdown = read_all(folder / "report.md");
-    CHECK(occurrences(html, "<table>") == 4);
+    // One per experiment, and the paired differences of activations and heads.
+    CHECK(occurrences(html, "<table>") == 6);
     CHECK(occurrences(markdown, "\n![") == 13);  // 10 figures and 3 final-overlap heat maps
     CHECK(occurrences(html, "<figure>") == occurrences(markdown, "\n!["));
     CHECK(occurrences(html, "src=\"data:image/png;base64,") == 13);
@@ -153,6 +155,27 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
         CHECK(series.points[i].first == means[i].first);
         CHECK(series.points[i].second == Approx(means[i].second).epsilon(1e-6));  // the CSV holds 8 digits
       }
+    }
+  }
+
+  {  // the paired differences in the activations table are the mean per-seed differences of activations.csv
+    const auto rows = read_csv(folder / "activations" / "activations.csv");
+    const std::string table = read_all(folder / "activations" / "table.md");
+    std::map<double, std::map<std::string, double>> softmax1_minus_softmax;  // lambda -> seed -> difference
+    for (const Row& row : rows) {
+      if (row.at("stopped") != "0") continue;
+      const double sign = row.at("activation") == "softmax1" ? 1.0 : row.at("activation") == "softmax" ? -1.0 : 0.0;
+      softmax1_minus_softmax[std::stod(row.at("lambda"))][row.at("seed")] += sign * std::stod(row.at("test_mse"));
+      // The Bayes predictor's error on the seed's own test set is recorded and plausible.
+      CHECK(std::stod(row.at("bayes_test_mse")) > 0.5 * std::stod(row.at("bayes_risk")));
+      CHECK(std::stod(row.at("bayes_test_mse")) < 1.5 * std::stod(row.at("bayes_risk")));
+    }
+    for (const auto& [lambda, per_seed] : softmax1_minus_softmax) {
+      double sum = 0.0;
+      for (const auto& [seed, difference] : per_seed) sum += difference;
+      const std::string expected = fmt::format("{:+.4g} ± ", sum / static_cast<double>(per_seed.size()));
+      INFO("lambda " << lambda << ": " << expected);
+      CHECK(table.find(expected) != std::string::npos);
     }
   }
 

@@ -1,7 +1,9 @@
 #include <attnlab/framework/analysis/seed_statistics.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace attnlab {
 
@@ -26,6 +28,12 @@ MeanAndError mean_and_error(std::span<const double> values) {
   }
   result.standard_error = std::sqrt(squares / (n - 1.0) / n);
   return result;
+}
+
+MeanAndError paired_difference(std::span<const double> first, std::span<const double> second) {
+  std::vector<double> differences;
+  for (std::size_t s = 0; s < std::min(first.size(), second.size()); ++s) differences.push_back(first[s] - second[s]);
+  return mean_and_error(differences);
 }
 
 }  // namespace attnlab

@@ -116,12 +116,7 @@ SeedSummary summarize_seeds(const std::vector<std::string>& summary_csvs, const 
   }
   for (std::size_t a = 0; a < order.size(); ++a) {
     for (std::size_t b = a + 1; b < order.size(); ++b) {
-      const std::vector<double>& first = errors[order[a]];
-      const std::vector<double>& second = errors[order[b]];
-      std::vector<double> differences;  // non-finite where either stopped: left out
-      for (std::size_t s = 0; s < std::min(first.size(), second.size()); ++s)
-        differences.push_back(first[s] - second[s]);
-      summary.paired.push_back({order[a], order[b], mean_and_error(differences)});
+      summary.paired.push_back({order[a], order[b], paired_difference(errors[order[a]], errors[order[b]])});
     }
   }
   return summary;

@@ -43,32 +43,41 @@ ExperimentSection run_activations(const ExperimentContext& context) {
       context.pick(std::vector<double>{0.25, 0.5, 1.0, 1.5, 2.0, 3.0}, std::vector<double>{0.5, 1.0, 2.0});
   const auto seeds = context.seeds(3, 3);
 
-  std::string csv = "lambda,seed,activation,test_mse,bayes_risk,bayes_risk_se,excess,stopped\n";
+  std::string csv = "lambda,seed,activation,test_mse,bayes_risk,bayes_risk_se,excess,stopped,bayes_test_mse\n";
   std::map<std::string, std::vector<MeanAndError>> excess, error;  // activation -> per strength
-  std::vector<MeanAndError> bayes;
+  // Against the first activation, seed by seed (activation -> per strength).
+  const std::string& reference = activations.front();
+  std::map<std::string, std::vector<MeanAndError>> paired;
+  std::vector<MeanAndError> bayes, bayes_test;
   for (const double lambda : strengths) {
     std::map<std::string, std::vector<double>> excess_samples, error_samples;
-    std::vector<double> bayes_samples;
+    std::map<std::string, std::vector<double>> finished;  // per seed; NaN where the model stopped
+    std::vector<double> bayes_samples, bayes_test_samples;
     const std::vector<std::string> overrides = {"data.mean=" + toml_array(scaled(kMean, lambda)),
                                                 "data.std=" + toml_array(scaled(kStd, lambda))};
     for (const std::uint64_t seed : seeds) {
       const ExperimentRun run =
           context.run(context.config(toml, overrides, seed), fmt::format("lambda {} seed {}", lambda, seed));
       const double risk = run.bayes_risk ? run.bayes_risk->mean : std::nan("");
+      const double on_test_set = run.bayes_risk ? run.bayes_risk->test_set_error : std::nan("");
       bayes_samples.push_back(risk);
+      bayes_test_samples.push_back(on_test_set);
       for (const ModelTrace& model : run.models) {
         const double mse = model.final_mse();
         excess_samples[model.activation].push_back(mse - risk);
         error_samples[model.activation].push_back(mse);
-        csv += fmt::format("{},{},{},{:.8g},{:.8g},{:.3g},{:.8g},{}\n", lambda, seed, model.activation, mse, risk,
-                           run.bayes_risk ? run.bayes_risk->standard_error : std::nan(""), mse - risk,
-                           model.stopped ? 1 : 0);
+        finished[model.activation].push_back(model.stopped ? std::nan("") : mse);
+        csv += fmt::format("{},{},{},{:.8g},{:.8g},{:.3g},{:.8g},{},{:.8g}\n", lambda, seed, model.activation, mse,
+                           risk, run.bayes_risk ? run.bayes_risk->standard_error : std::nan(""), mse - risk,
+                           model.stopped ? 1 : 0, on_test_set);
       }
     }
     bayes.push_back(mean_and_error(bayes_samples));
+    bayes_test.push_back(mean_and_error(bayes_test_samples));
     for (const auto& id : activations) {
       excess[id].push_back(mean_and_error(excess_samples[id]));
       error[id].push_back(mean_and_error(error_samples[id]));
+      if (id != reference) paired[id].push_back(paired_difference(finished[id], finished[reference]));
     }
   }
   context.write("activations.csv", csv);
@@ -100,23 +109,38 @@ ExperimentSection run_activations(const ExperimentContext& context) {
   render_figure(error_figure, context.folder / "test_error_vs_signal");
   render_figure(excess_figure, context.folder / "excess_risk_vs_signal");
 
-  std::vector<std::string> header = {"lambda", "Bayes risk"};
+  std::vector<std::string> header = {"lambda", "Bayes risk", "Bayes on the test sets"};
   for (const auto& id : activations) header.push_back(id + " excess");
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> paired_header = {"lambda"};
+  for (const auto& id : activations) {
+    if (id != reference) paired_header.push_back(id + " - " + reference);
+  }
+  std::vector<std::vector<std::string>> rows, paired_rows;
   for (std::size_t i = 0; i < strengths.size(); ++i) {
-    std::vector<std::string> row = {fmt::format("{}", strengths[i]), number(bayes[i].mean)};
+    std::vector<std::string> row = {fmt::format("{}", strengths[i]), number(bayes[i].mean), with_error(bayes_test[i])};
     for (const auto& id : activations) row.push_back(with_error(excess[id][i]));
     rows.push_back(std::move(row));
+    std::vector<std::string> paired_row = {fmt::format("{}", strengths[i])};
+    for (const auto& id : activations) {
+      if (id != reference) paired_row.push_back(signed_with_error(paired[id][i]));
+    }
+    paired_rows.push_back(std::move(paired_row));
   }
   const std::string table = markdown_table(header, rows);
-  context.write("table.md", table);
+  const std::string paired_table = markdown_table(paired_header, paired_rows);
+  context.write("table.md", table + "\n" + paired_table);
 
   return {"Activations against signal strength",
           fmt::format("Gaussian prior with mean {} and std {}, both scaled by lambda; D = 50, L = 8, H = 4, t = {}; "
                       "{} seeds per point. Excess risk = final test MSE - Bayes risk (mean ± standard error over "
-                      "seeds).\n\n{}\n![test error](activations/test_error_vs_signal.png)\n\n"
+                      "seeds); beside the Bayes risk, the Bayes predictor's error on the seeds' own test sets.\n\n"
+                      "{}\nPaired differences of final test MSE against {} (each seed trains every activation on "
+                      "the same data from the same initial parameters; mean ± standard error of the per-seed "
+                      "difference, seeds where both finished):\n\n{}\n"
+                      "![test error](activations/test_error_vs_signal.png)\n\n"
                       "![excess risk](activations/excess_risk_vs_signal.png)\n",
-                      toml_array(kMean), toml_array(kStd), context.pick(10000, 1500), seeds.size(), table)};
+                      toml_array(kMean), toml_array(kStd), context.pick(10000, 1500), seeds.size(), table, reference,
+                      paired_table)};
 }
 
 }  // namespace attnlab::reproduce

@@ -54,6 +54,12 @@ std::string number(double value) {
   return std::isnan(value) ? "nan" : fmt::format("{:.4g}", value);
 }
 
+std::string signed_with_error(const MeanAndError& value) {
+  if (value.count == 0) return "—";
+  if (value.count == 1) return fmt::format("{:+.4g}", value.mean);
+  return fmt::format("{:+.4g} ± {:.2g}", value.mean, value.standard_error);
+}
+
 std::string with_error(const MeanAndError& value) {
   if (value.count == 0) return "—";
   if (value.count == 1) return number(value.mean);

@@ -56,6 +56,8 @@ ExperimentSection run_theory(const ExperimentContext& context);
 
 // "0.5234 ± 0.0041" (4 significant digits, error with 2).
 std::string with_error(const MeanAndError& value);
+// The same with the sign always shown (a difference).
+std::string signed_with_error(const MeanAndError& value);
 // "{:.4g}", "nan" for NaN.
 std::string number(double value);
 // Activation ids present in the registry, the three built-ins first, then the

@@ -16,4 +16,8 @@ struct MeanAndError {
 // Non-finite values (a diverged run) are left out and not counted.
 MeanAndError mean_and_error(std::span<const double> values);
 
+// first[s] - second[s] over the seeds s where both are finite (the paired
+// difference of two models trained on the same data from the same start).
+MeanAndError paired_difference(std::span<const double> first, std::span<const double> second);
+
 }  // namespace attnlab
