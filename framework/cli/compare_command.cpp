@@ -175,16 +175,16 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     const double training_seconds = seconds_since(training_start);
     const auto limit_start = std::chrono::steady_clock::now();
     theory = theory_beside(*limit, config, stop);
-    // Side by side on the same threads: what the limit saves. After a
-    // resume, the training time is this process's part only.
-    const double limit_seconds = seconds_since(limit_start);
-    spdlog::info("wall time: training {:.1f} s{}, the limit {:.1f} s ({:.1f} times less)", training_seconds,
-                 folder.resuming() ? " (since the resume)" : "", limit_seconds, training_seconds / limit_seconds);
     if (!theory) {
       spdlog::warn("stopped by {} during the limit; training is finished and saved in {}", signal_name(stop.signal()),
                    folder.file("checkpoint.bin").string());
       return {false, ""};
     }
+    // Side by side on the same threads: what the limit saves. After a
+    // resume, the training time is this process's part only.
+    const double limit_seconds = seconds_since(limit_start);
+    spdlog::info("wall time: training {:.1f} s{}, the limit {:.1f} s ({:.1f} times less)", training_seconds,
+                 folder.resuming() ? " (since the resume)" : "", limit_seconds, training_seconds / limit_seconds);
   }
   const std::string table = write_finished_outputs(comparison, folder, theory);
   for (const auto& status : comparison.statuses()) {

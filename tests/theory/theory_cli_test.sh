@@ -49,6 +49,8 @@ else fail "summary.csv has a row per activation, summary.txt the integration sta
 if "$attnlab" compare "${small[@]}" "${scaled_bias[@]}" --theory --out "$work/cmp" >"$work/cmp.log" 2>&1; then
   pass "compare --theory with the D-scaled bias step runs"
 else sed 's/^/    /' "$work/cmp.log"; fail "compare --theory with the D-scaled bias step runs"; fi
+check "compare --theory logs the training's and the limit's wall time" \
+  grep -Eq "wall time: training [0-9.]+ s, the limit [0-9.]+ s \([0-9.]+ times less\)" "$work/cmp/attnlab.log"
 
 # records.py METRICS COMPARE_METRICS: one record per activation per log point,
 # each with a compare record's keys and a band >= 0, at the comparison's t values.
