@@ -48,6 +48,7 @@ struct TheoryOptions {
   std::optional<std::string> config_path;
   std::vector<std::string> overrides;    // section.key=value
   std::vector<std::string> checkpoints;  // --from-checkpoint: continue the limit from trained models
+  bool plateau = false;                  // --plateau: the plateau analysis instead of the curves
   std::string out;                       // results folder; empty: results/theory-<time>
   bool force = false;
 };

@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
       ->add_option("--from-checkpoint", theory.checkpoints,
                    "Continue the limit from a trained model (<results>/checkpoints/<id>.ckpt; repeatable, one run)")
       ->allow_extra_args(false);
+  theory_command->add_flag("--plateau", theory.plateau,
+                           "Instead of the curves: find the unspecialized plateau, its level and the growth rates of "
+                           "the ways out (plateau.csv, plateau_modes.csv, plateau.txt)");
 
   attnlab::cli::BayesRiskOptions bayes;
   auto* bayes_command = app.add_subcommand("bayes-risk", "Monte Carlo estimate of the Bayes risk of a data config");

@@ -10,6 +10,7 @@
 #include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/theory/plateau_report.hpp>
 #include <attnlab/framework/theory/theory_run.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
 
@@ -93,6 +94,38 @@ std::vector<ModelStatus> final_statuses(const LogPoint& last, const TheoryRun& r
   return statuses;
 }
 
+// theory --plateau: the analysis of every activation's plateau, written
+// beside the config.
+int write_plateau(TheoryRun& run, ResultsFolder& folder) {
+  spdlog::info(
+      "the plateau of {} activation(s): the head-symmetric flow until it settles, then the drift's "
+      "Jacobian there ({} Monte Carlo samples)",
+      run.config().activations.size(), run.config().theory.samples);
+  const auto started = std::chrono::steady_clock::now();
+  PlateauResults results;
+  results.activations = run.config().activations;
+  results.analyses = run.analyze_plateaus({}, results.failures);
+  results.init_scale = run.config().init_scale;
+  results.dimension = run.initial_dimension();
+  const std::string text =
+      plateau_summary(results) +
+      fmt::format("wall time {:.1f} s\n",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  StagedFiles outputs;
+  outputs.stage(folder.file("plateau.csv"), plateau_csv(results));
+  outputs.stage(folder.file("plateau_modes.csv"), plateau_modes_csv(results));
+  outputs.stage(folder.file("plateau.txt"), text);
+  outputs.commit();
+  fmt::print("\n{}\nresults: {}\n", text, folder.path().string());
+  for (std::size_t i = 0; i < results.failures.size(); ++i) {
+    if (!results.failures[i].empty()) {
+      spdlog::error("activation '{}': the plateau analysis failed: {}", results.activations[i], results.failures[i]);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
@@ -132,6 +165,7 @@ int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
       environment.registry.get(config.optimizer, PluginKind::Optimizer)};
   for (const auto& id : config.activations) plugins.push_back(environment.registry.get(id, PluginKind::Activation));
   folder.write_atomically("config.toml", provenance_comments(plugins) + config.resolved_toml);
+  if (options.plateau) return write_plateau(run, folder);
   folder.write_atomically("metrics.jsonl", "");
   if (const auto bayes = run.bayes_risk()) {
     spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -111,8 +112,9 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     // One table per experiment, and every figure line its own figure: a
     // table that ran on into the next line would take the image into a cell.
     const std::string markdown = read_all(folder / "report.md");
-    // One per experiment, and the paired differences of activations and heads.
-    CHECK(occurrences(html, "<table>") == 6);
+    // One per experiment, the paired differences of activations and heads,
+    // and specialization's plateau: the limit's, the scan's and its slopes.
+    CHECK(occurrences(html, "<table>") == 9);
     CHECK(occurrences(markdown, "\n![") == 13);  // 10 figures and 3 final-overlap heat maps
     CHECK(occurrences(html, "<figure>") == occurrences(markdown, "\n!["));
     CHECK(occurrences(html, "src=\"data:image/png;base64,") == 13);
@@ -195,6 +197,33 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     for (const auto& [seed, event] : first) on_strongest += event.second == "1" ? 1 : 0;
     INFO(activation);
     CHECK(on_strongest >= 2);
+  }
+
+  // Claim, in the limit: larger Var theta_f, faster escape from the plateau.
+  // The quick analysis (1024 Monte Carlo samples) gives growth rates about
+  // 1.8x apart for variances 9, 4 and 1.44, far beyond their Monte Carlo
+  // error of a few percent (the theory tests check the rates themselves).
+  const auto plateau = read_csv(folder / "specialization" / "plateau.csv");
+  for (const char* activation : {"softmax", "softmax1", "bayes-softmax"}) {
+    std::vector<std::pair<double, double>> variance_and_rate;
+    for (const Row& row : plateau) {
+      if (row.at("activation") != activation || row.at("prior") != "3 features") continue;
+      REQUIRE_FALSE(row.at("growth_rate").empty());
+      variance_and_rate.emplace_back(std::stod(row.at("variance")), std::stod(row.at("growth_rate")));
+    }
+    INFO(activation);
+    REQUIRE(variance_and_rate.size() == 3);
+    std::sort(variance_and_rate.rbegin(), variance_and_rate.rend());
+    CHECK(variance_and_rate[0].second > variance_and_rate[1].second);
+    CHECK(variance_and_rate[1].second > variance_and_rate[2].second);
+  }
+  // The simulations' plateau against D and the init scale: every run left it
+  // (an event before t = 1000 at D <= 100, the limit predicting t < 900).
+  const auto scan = read_csv(folder / "specialization" / "plateau_scan.csv");
+  CHECK(scan.size() == 3 * 3 * 2);  // points x activations x seeds
+  for (const Row& row : scan) {
+    INFO(row.at("activation") << " D " << row.at("D") << " init " << row.at("init_scale"));
+    CHECK(std::isfinite(std::stod(row.at("first_escape"))));
   }
 
   // Claim: Bayes-softmax beats softmax where it can express the Bayes

@@ -219,4 +219,29 @@ refused "--from-checkpoint with train.time at the checkpoint's t is refused" "no
 refused "--from-checkpoint with train.time before the checkpoint's t is refused" "nothing is left to compute" \
   theory --from-checkpoint "$ckpt" --set train.time=10
 
+# --- the plateau -------------------------------------------------------------
+# A prior with two centred features of distinct variance and the mean along a third.
+plateau_prior=(--set data.D=40 --set data.L=5 --set 'data.mean=[0.0, 0.0, 1.5]' --set 'data.std=[2.5, 1.5, 0.0]'
+               --set theory.samples=512 --set theory.risk_samples=2048 --set 'activations=["softmax"]')
+if theory "${plateau_prior[@]}" --plateau --out "$work/plateau"; then pass "theory --plateau runs"
+else sed 's/^/    /' "$work/last.log"; fail "theory --plateau runs"; fi
+for f in config.toml plateau.csv plateau_modes.csv plateau.txt; do check "--plateau writes $f" test -s "$work/plateau/$f"; done
+check "--plateau computes no curves (no metrics.jsonl)" test ! -e "$work/plateau/metrics.jsonl"
+# plateau.csv: one row per centred feature, the larger variance escaping first.
+out=$($py - "$work/plateau/plateau.csv" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+problems = []
+if [r["feature"] for r in rows] != ["1", "2"]: problems.append(f"features {[r['feature'] for r in rows]}, expected the centred 1 and 2")
+else:
+    v = [float(r["variance"]) for r in rows]
+    if not (4 < v[0] < 9 and 1 < v[1] < 4): problems.append(f"variances {v} far from 6.25 and 2.25")
+    if rows[0]["predicted_order"] != "1" or not rows[0]["growth_rate"]: problems.append(f"feature 1 not first: {rows[0]}")
+print("; ".join(problems))
+EOF
+)
+if [ -z "$out" ]; then pass "plateau.csv: the centred features, variances near the prior's, the larger escaping first"
+else echo "    $out"; fail "plateau.csv: the centred features, variances near the prior's, the larger escaping first"; fi
+check "plateau.txt states the plateau's risk and how it settled" grep -q "plateau risk .*settled" "$work/plateau/plateau.txt"
+
 finish "theory CLI"

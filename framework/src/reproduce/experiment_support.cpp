@@ -123,6 +123,30 @@ std::string toml_array(const std::vector<double>& values) {
   return text + "]";
 }
 
+LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sx += x[i];
+    sy += y[i];
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
+  }
+  LineFit fit;
+  const double spread = n * sxx - sx * sx;
+  fit.slope = (n * sxy - sx * sy) / spread;
+  if (x.size() > 2) {
+    const double intercept = (sy - fit.slope * sx) / n;
+    double residuals = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double r = y[i] - intercept - fit.slope * x[i];
+      residuals += r * r;
+    }
+    fit.slope_error = std::sqrt(residuals / (n - 2) * n / spread);
+  }
+  return fit;
+}
+
 std::optional<double> quiet_heads(const ModelTrace& model) {
   if (model.usage.empty() || model.stopped) return std::nullopt;
   return static_cast<double>((model.usage.back().array() < kQuietUsage).count());

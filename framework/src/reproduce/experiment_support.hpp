@@ -87,6 +87,14 @@ std::string experiment_toml(const ExperimentSetting& setting);
 // TOML array text "[1.5, 0, 0]".
 std::string toml_array(const std::vector<double>& values);
 
+// Least-squares line y = a + slope x, with the slope's standard error (0
+// with fewer than three points).
+struct LineFit {
+  double slope = 0.0;
+  double slope_error = 0.0;
+};
+LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y);
+
 // A head whose usage (mean total attention weight) is below this is quiet.
 inline constexpr double kQuietUsage = 0.1;
 

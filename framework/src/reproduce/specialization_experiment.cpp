@@ -1,6 +1,7 @@
 // Plateau, then specialization one feature at a time in decreasing order of
 // variance: overlap trajectories m[h,f](t), r[h](t), and the detected events.
 #include "experiment_support.hpp"
+#include "plateau_study.hpp"
 
 #include <attnlab/framework/analysis/specialization.hpp>
 #include <attnlab/framework/reports/figure.hpp>
@@ -79,7 +80,7 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
   const SpecializationCriteria criteria{.threshold = 0.3, .features = kWatched, .mean_direction = kMean};
 
   std::string events_csv = "seed,activation,feature,head,time,overlap\n";
-  std::string plateau_csv = "seed,activation,plateau_start,first_event\n";
+  std::string plateau_times_csv = "seed,activation,plateau_start,first_event\n";
   std::string overlaps_csv = "seed,activation,t,head,feature,m\n";
   // activation -> per feature event times (NaN when not learned), per seed
   std::map<std::string, std::vector<std::vector<double>>> event_times;
@@ -101,9 +102,9 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
       }
       event_times[trace.activation].push_back(times);
       plateau_starts[trace.activation].push_back(analysis.plateau_start.value_or(std::nan("")));
-      plateau_csv += fmt::format("{},{},{},{}\n", seed, trace.activation,
-                                 analysis.plateau_start ? fmt::format("{:.6g}", *analysis.plateau_start) : "",
-                                 analysis.events.empty() ? "" : fmt::format("{:.6g}", analysis.events[0].time));
+      plateau_times_csv += fmt::format("{},{},{},{}\n", seed, trace.activation,
+                                       analysis.plateau_start ? fmt::format("{:.6g}", *analysis.plateau_start) : "",
+                                       analysis.events.empty() ? "" : fmt::format("{:.6g}", analysis.events[0].time));
       if (!analysis.events.empty()) {
         ++with_events[trace.activation];
         if (analysis.events.front().feature == kWatched.front()) ++first_is_strongest[trace.activation];
@@ -140,7 +141,7 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
     }
   }
   context.write("events.csv", events_csv);
-  context.write("plateau.csv", plateau_csv);
+  context.write("plateau_times.csv", plateau_times_csv);
   context.write("overlaps.csv", overlaps_csv);
 
   std::vector<std::string> header = {"activation", "plateau from t"};
@@ -171,9 +172,9 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
       "direction; H = 4 heads, online SGD (batch 16, eta = 0.1 per sample), t = {}; {} seeds. A feature counts as "
       "learned at the first log point where some head has |m[h,f]| >= {} (and still has at the next one); the "
       "plateau starts when the heads' mean overlap with the mean direction reaches the same value.\n\n{}\n"
-      "Times are means ± standard errors over the seeds that learned the feature.\n\n{}",
+      "Times are means ± standard errors over the seeds that learned the feature.\n\n{}\n{}",
       toml_array(kStd), toml_array(kMean), context.pick(40000, 3000), seeds.size(), criteria.threshold, table,
-      figures_markdown);
+      figures_markdown, plateau_study(context, setting(context.options.quick), criteria));
   return section;
 }
 

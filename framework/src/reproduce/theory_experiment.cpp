@@ -75,17 +75,10 @@ OrderParameters state_of(const Evaluation& e, std::uint32_t heads) {
 
 // Least-squares slope of log(y) against log(x); the points need y > 0.
 double log_log_slope(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = static_cast<double>(x.size());
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double lx = std::log(x[i]);
-    const double ly = std::log(y[i]);
-    sx += lx;
-    sy += ly;
-    sxx += lx * lx;
-    sxy += lx * ly;
-  }
-  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  std::vector<double> lx, ly;
+  for (const double v : x) lx.push_back(std::log(v));
+  for (const double v : y) ly.push_back(std::log(v));
+  return fit_line(lx, ly).slope;
 }
 
 double median(std::vector<double> values) {

@@ -159,6 +159,43 @@ void TheoryRun::run_job(Job& job, const std::function<bool()>& stop_requested) {
   job.wall_seconds = seconds_since(start);
 }
 
+FieldSample TheoryRun::draw_sample(std::uint32_t draw) const {
+  return draw_field_sample(*data_, stream_seed(config_.seed, StreamPurpose::LimitDraw, draw), config_.theory.samples,
+                           config_.heads);
+}
+
+FieldSample TheoryRun::draw_risk_sample() const {
+  return draw_field_sample(*data_, stream_seed(config_.seed, StreamPurpose::LimitRisk), config_.theory.risk_samples,
+                           config_.heads);
+}
+
+std::vector<std::optional<PlateauAnalysis>> TheoryRun::analyze_plateaus(const PlateauOptions& options,
+                                                                        std::vector<std::string>& failures) {
+  const FieldSample sample = draw_sample(0);
+  const FieldSample risk_sample = draw_risk_sample();
+  const std::size_t models = config_.activations.size();
+  std::vector<std::optional<PlateauAnalysis>> analyses(models);
+  failures.assign(models, "");
+  std::atomic<std::size_t> next{0};
+  const auto worker = [&] {
+    for (std::size_t model = next++; model < models; model = next++) {
+      try {
+        const std::string& id = config_.activations[model];
+        Activation activation(activation_plugins_[model], activation_params(config_, id));
+        LimitDynamics dynamics(activation, steps_[model], config_.trainable_bias);
+        analyses[model] = analyze_plateau(dynamics, sample, risk_sample, initial_[model], options);
+      } catch (const std::exception& e) {
+        failures[model] = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < std::min<std::size_t>(config_.threads, models); ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& thread : threads) thread.join();
+  return analyses;
+}
+
 bool TheoryRun::run(const std::function<void(const LogPoint&)>& on_log, const std::function<void(double)>& on_progress,
                     const std::function<bool()>& stop_requested) {
   const std::uint32_t heads = config_.heads;
@@ -166,12 +203,8 @@ bool TheoryRun::run(const std::function<void(const LogPoint&)>& on_log, const st
   // Drawn here, one after another: a data model instance is not shared
   // between threads.
   std::vector<FieldSample> samples;
-  for (std::uint32_t draw = 0; draw < draws; ++draw) {
-    samples.push_back(draw_field_sample(*data_, stream_seed(config_.seed, StreamPurpose::LimitDraw, draw),
-                                        config_.theory.samples, heads));
-  }
-  const FieldSample risk_sample = draw_field_sample(*data_, stream_seed(config_.seed, StreamPurpose::LimitRisk),
-                                                    config_.theory.risk_samples, heads);
+  for (std::uint32_t draw = 0; draw < draws; ++draw) samples.push_back(draw_sample(draw));
+  const FieldSample risk_sample = draw_risk_sample();
 
   const std::size_t models = config_.activations.size();
   std::vector<std::unique_ptr<Job>> jobs;

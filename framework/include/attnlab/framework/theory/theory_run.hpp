@@ -16,6 +16,7 @@
 #include <attnlab/framework/theory/limit_integrator.hpp>
 #include <attnlab/framework/theory/limit_steps.hpp>
 #include <attnlab/framework/theory/order_parameters.hpp>
+#include <attnlab/framework/theory/plateau_analysis.hpp>
 #include <attnlab/framework/training/compare_config.hpp>
 #include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/training/training_schedule.hpp>
@@ -66,9 +67,18 @@ class TheoryRun {
 
   const std::vector<TheoryModelStats>& stats() const { return stats_; }
 
+  // Every activation's plateau (plateau_analysis.hpp), found from its
+  // initial state on the first draw's sample, its risk on the risk sample
+  // (config.train.threads activations at once). A failed activation's
+  // entry is empty and its message is in `failures`.
+  std::vector<std::optional<PlateauAnalysis>> analyze_plateaus(const PlateauOptions& options,
+                                                               std::vector<std::string>& failures);
+
  private:
   struct Job;
   void run_job(Job& job, const std::function<bool()>& stop_requested);
+  FieldSample draw_sample(std::uint32_t draw) const;
+  FieldSample draw_risk_sample() const;
 
   CompareConfig config_;
   PluginRegistry& registry_;
