@@ -121,7 +121,18 @@ constexpr const char* kWarmStartFolder = "start";
 // a resumed folder holds, else none.
 std::optional<WarmStart> warm_start_of(const ResultsFolder& folder, const Comparison& comparison,
                                        const std::vector<std::string>& paths) {
-  if (!paths.empty()) return load_warm_start(paths, comparison);
+  if (!paths.empty()) {
+    // --force would replace the run it starts from: the checkpoints' run is only ever read.
+    const auto out = std::filesystem::weakly_canonical(folder.path());
+    for (const auto& path : paths) {
+      const auto source = std::filesystem::weakly_canonical(path);
+      if (std::mismatch(out.begin(), out.end(), source.begin(), source.end()).first == out.end()) {
+        throw UsageError("--from-checkpoint '" + path + "' is inside the results folder '" + folder.path().string() +
+                         "' this run writes; give another --out");
+      }
+    }
+    return load_warm_start(paths, comparison);
+  }
   if (folder.resuming() && folder.exists(kWarmStartFolder)) {
     return load_warm_start({folder.file(kWarmStartFolder).string()}, comparison);
   }

@@ -49,7 +49,8 @@ check "no folder is left by a refused run" bash -c "[ ! -e '$work/bad' ] && [ ! 
 
 # --- warm starts -------------------------------------------------------------------
 ids=(softmax softmax1 bayes-softmax)
-fingerprint() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+# Every file but the lock, which records the PID of the last run that asked for the folder.
+fingerprint() { (cd "$1" && find . -type f ! -name .attnlab.lock -print0 | sort -z | xargs -0 sha256sum); }
 before="$(fingerprint "$work/plain")"
 if run --out "$work/warm" --from-checkpoint "$work/plain" --set train.time=100 --set seed=2 &&
    [ -s "$work/warm/summary.csv" ]; then pass "a warm start from a results folder runs"
@@ -139,6 +140,8 @@ expect_error 3 "--from-checkpoint with --seeds is refused" "without --seeds" \
   compare "${small[@]}" "${from[@]}" --seeds 2 --out "$work/bad"
 expect_error 3 "--from-checkpoint with --resume is refused" "do not pass --from-checkpoint" \
   compare "${from[@]}" --resume --out "$work/warm"
+expect_error 3 "a warm start into its own checkpoints' folder is refused" "is inside the results folder .* this run writes" \
+  compare "${small[@]}" "${from[@]}" --force --out "$work/plain"
 check "no folder is left by a refused warm start" test ! -e "$work/bad"
 check "the checkpoints' run is still untouched" test "$before" = "$(fingerprint "$work/plain")"
 
