@@ -40,6 +40,9 @@ struct CompareOptions {
   bool force = false;
   std::uint32_t seeds = 0;  // 0: not given (1, or what a resumed folder records); > 1: one comparison per seed
   bool theory = false;      // also the D -> infinity limit from the same initial overlaps, drawn beside
+  // --from-checkpoint: a warm start from a finished run's checkpoints (.ckpt
+  // files or a results folder), one per activation.
+  std::vector<std::string> from_checkpoints;
 };
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options);

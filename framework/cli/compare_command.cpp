@@ -13,6 +13,8 @@
 #include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/results/warm_start.hpp>
+#include <attnlab/framework/theory/order_parameters.hpp>
 #include <attnlab/framework/theory/theory_run.hpp>
 #include <attnlab/framework/training/comparison.hpp>
 #include <attnlab/framework/training/run_footprint.hpp>
@@ -111,11 +113,50 @@ std::string write_finished_outputs(const Comparison& comparison, const ResultsFo
   return table;
 }
 
+// Where a warm-started folder keeps copies of the checkpoints it started
+// from, so that a resume needs no file outside it.
+constexpr const char* kWarmStartFolder = "start";
+
+// The warm start of a run: from `paths` for a new one, else from the copies
+// a resumed folder holds, else none.
+std::optional<WarmStart> warm_start_of(const ResultsFolder& folder, const Comparison& comparison,
+                                       const std::vector<std::string>& paths) {
+  if (!paths.empty()) {
+    // --force would replace the run it starts from: the checkpoints' run is only ever read.
+    const auto out = std::filesystem::weakly_canonical(folder.path());
+    for (const auto& path : paths) {
+      const auto source = std::filesystem::weakly_canonical(path);
+      if (std::mismatch(out.begin(), out.end(), source.begin(), source.end()).first == out.end()) {
+        throw UsageError("--from-checkpoint '" + path + "' is inside the results folder '" + folder.path().string() +
+                         "' this run writes; give another --out");
+      }
+    }
+    return load_warm_start(paths, comparison);
+  }
+  if (folder.resuming() && folder.exists(kWarmStartFolder)) {
+    return load_warm_start({folder.file(kWarmStartFolder).string()}, comparison);
+  }
+  return std::nullopt;
+}
+
+// The copies of a warm start's checkpoints, and from.txt naming their files.
+void save_warm_start(const ResultsFolder& folder, const WarmStart& start) {
+  std::error_code error;
+  std::filesystem::create_directories(folder.file(kWarmStartFolder), error);
+  if (error) throw UsageError("cannot create '" + folder.file(kWarmStartFolder).string() + "': " + error.message());
+  for (const Checkpoint& checkpoint : start.checkpoints) {
+    folder.write_atomically(std::string(kWarmStartFolder) + "/" + checkpoint.activation + ".ckpt",
+                            checkpoint_text(checkpoint));
+  }
+  folder.write_atomically(std::string(kWarmStartFolder) + "/from.txt", warm_start_comments(start));
+}
+
 // Trains `config` in `folder` (fresh, or resumed from its checkpoint.bin)
 // and writes every result file. A folder that is already finished is left
-// as it is.
+// as it is. `warm_paths`: a new run's --from-checkpoint.
 FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folder, const CompareConfig& config,
-                            const StopSignals& stop, bool with_theory) {
+                            const StopSignals& stop, bool with_theory,
+                            const std::vector<std::string>& warm_paths = {}) {
   if (folder.resuming() && folder.exists("summary.csv")) {
     spdlog::info("{} is already finished", folder.path().string());
     return {true, folder.read("summary.txt")};
@@ -125,6 +166,15 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
   // is refused before it.
   std::optional<TheoryRun> limit;
   if (with_theory) limit.emplace(config, environment.registry);
+  const std::optional<WarmStart> warm = warm_start_of(folder, comparison, warm_paths);
+  if (warm && limit) {
+    // The limit starts from the overlaps of the same parameters.
+    std::vector<OrderParameters> states;
+    for (const Checkpoint& c : warm->checkpoints) {
+      states.push_back(order_parameters_of(c.keys_and_values, comparison.teacher(), c.biases, c.activation_parameters));
+    }
+    limit->start_from(0.0, std::move(states));
+  }
   if (!folder.resuming() || !folder.exists("checkpoint.bin")) {
     require_disk(folder.path(), comparison_metrics_bytes(config, comparison.data_model().features()),
                  "metrics.jsonl (lower eval.log_points, model.heads or eval.max_gram_heads)");
@@ -132,6 +182,9 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
   folder.create();
   const LogFileAttachment log_file(folder);
   for (const auto& note : config.notes) spdlog::warn("{}", note);
+  if (warm) {
+    for (const auto& note : warm_start_notes(*warm, config)) spdlog::warn("{}", note);
+  }
 
   if (folder.resuming() && folder.exists("checkpoint.bin")) {
     comparison.load_state(folder.read("checkpoint.bin"), folder.file("checkpoint.bin").string());
@@ -140,7 +193,15 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                  comparison.schedule().total_steps);
   } else {
     // Fresh start (or a resume of a run killed before its first checkpoint).
-    folder.write_atomically("config.toml", provenance_comments(comparison.plugins()) + config.resolved_toml);
+    if (warm) {
+      apply_warm_start(comparison, *warm);
+      if (!folder.resuming()) save_warm_start(folder, *warm);
+      const Checkpoint& from = warm->checkpoints.front();
+      spdlog::info("warm start from {} (step {}, t = {:g} there); this run's t starts at 0", warm->sources.front(),
+                   from.step, from.time);
+    }
+    folder.write_atomically("config.toml", provenance_comments(comparison.plugins()) +
+                                               (warm ? warm_start_comments(*warm) : "") + config.resolved_toml);
     folder.write_atomically("metrics.jsonl", "");
   }
   if (const auto bayes = comparison.bayes_risk()) {
@@ -312,13 +373,21 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
                                  folder.path().string(), recorded, recorded));
   }
   const std::uint32_t seeds = options.seeds > 0 ? options.seeds : std::max<std::uint32_t>(recorded, 1);
+  if (!options.from_checkpoints.empty() && folder.resuming()) {
+    throw UsageError("--resume continues the run saved in '" + folder.path().string() +
+                     "' (a warm-started one keeps its start); do not pass --from-checkpoint");
+  }
+  if (!options.from_checkpoints.empty() && seeds > 1) {
+    throw UsageError("--from-checkpoint starts one run from one run's checkpoints; run it without --seeds");
+  }
   if (seeds > 1) return run_compare_seeds(environment, seeds, folder, options, stop);
   if (folder.resuming() && folder.exists("summary.csv")) {
     fmt::print("{} is already finished; nothing to do.\n\n{}", folder.path().string(), folder.read("summary.csv"));
     return 0;
   }
   const CompareConfig config = config_for(environment, folder, options);
-  const FolderOutcome outcome = run_in_folder(environment, folder, config, stop, options.theory);
+  const FolderOutcome outcome =
+      run_in_folder(environment, folder, config, stop, options.theory, options.from_checkpoints);
   if (!outcome.finished) return report_stop(stop, folder, options);
   fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());
   return 0;

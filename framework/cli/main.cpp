@@ -113,6 +113,11 @@ int main(int argc, char** argv) {
   compare_command->add_flag("--theory", compare.theory,
                             "Also compute the D -> infinity limit from the same initial overlaps and draw it dashed "
                             "beside each simulated curve (theory.jsonl)");
+  compare_command
+      ->add_option("--from-checkpoint", compare.from_checkpoints,
+                   "Warm start: every model starts from a finished run's parameters (its results folder, or "
+                   "<results>/checkpoints/<id>.ckpt files, one per activation); t starts at 0 again")
+      ->allow_extra_args(false);
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
 
   attnlab::cli::TheoryOptions theory;

@@ -23,7 +23,8 @@ class Adam {
       : rate_(params, 1e-3, false),
         beta1_(read_beta(params, "beta1", 0.9)),
         beta2_(read_beta(params, "beta2", 0.999)),
-        epsilon_(params.number("epsilon", 1e-8)) {
+        epsilon_(params.number("epsilon", 1e-8)),
+        schedule_(attnlab::LrSchedule::read(params)) {
     if (!(epsilon_ > 0)) throw attnlab::ParamError("epsilon = " + show_number(epsilon_) + " must be positive");
   }
 
@@ -31,7 +32,7 @@ class Adam {
 
   void step(const attnlab_step_info& info, std::span<attnlab_parameter_group> groups, std::span<double> state) {
     const double t = static_cast<double>(info.step) + 1.0;
-    const double rate = rate_.at(info);
+    const double rate = schedule_.factor(info) * rate_.at(info);
     const double correction1 = 1.0 - std::pow(beta1_, t);
     const double correction2 = 1.0 - std::pow(beta2_, t);
     const std::size_t total = state.size() / 2;
@@ -62,6 +63,7 @@ class Adam {
   double beta1_;
   double beta2_;
   double epsilon_;
+  attnlab::LrSchedule schedule_;
 };
 
 }  // namespace
@@ -69,4 +71,5 @@ class Adam {
 ATTNLAB_OPTIMIZER_PLUGIN(Adam, {.id = "adam",
                                 .name = "Adam",
                                 .version = "1.0.0",
-                                .description = "bias-corrected Adam; step eta (lr_scale = per-dimension: eta / D)"})
+                                .description = "bias-corrected Adam; step eta (lr_scale = per-dimension: eta / D), "
+                                               "times the schedule (constant, inverse-time, cosine, step)"})

@@ -65,13 +65,15 @@ class LearningRate {
 // One learning rate per group role. Keys and values take eta and lr_scale;
 // biases and activation parameters take bias_* and activation_* (defaulting
 // to the same), since as O(1) numbers they have a D -> infinity limit in
-// t = samples / D only with steps of O(1 / D).
+// t = samples / D only with steps of O(1 / D). One schedule (lr_schedule.hpp)
+// multiplies all three.
 class GroupRates {
  public:
   GroupRates(const Params& params, double default_eta, bool default_per_dimension)
       : weights_(params, default_eta, default_per_dimension),
         biases_(params, "bias_", weights_.eta(), weights_.per_dimension()),
-        activation_(params, "activation_", weights_.eta(), weights_.per_dimension()) {}
+        activation_(params, "activation_", weights_.eta(), weights_.per_dimension()),
+        schedule_(LrSchedule::read(params)) {}
 
   // The step sizes of this step, by role.
   struct Steps {
@@ -93,12 +95,16 @@ class GroupRates {
     }
   };
 
-  Steps at(const attnlab_step_info& info) const { return {weights_.at(info), biases_.at(info), activation_.at(info)}; }
+  Steps at(const attnlab_step_info& info) const {
+    const double s = schedule_.factor(info);
+    return {s * weights_.at(info), s * biases_.at(info), s * activation_.at(info)};
+  }
 
  private:
   LearningRate weights_;
   LearningRate biases_;
   LearningRate activation_;
+  LrSchedule schedule_;
 };
 
 // theta -= rate(role) * g for every group. Every rate and role is checked

@@ -25,4 +25,5 @@ ATTNLAB_OPTIMIZER_PLUGIN(Sgd, {.id = "sgd",
                                .version = "1.0.0",
                                .description = "plain gradient descent, learning rate eta / D (lr_scale = none: eta); "
                                               "biases and activation parameters: bias_eta, activation_eta, each with "
-                                              "its lr_scale"})
+                                              "its lr_scale; all times the schedule (constant, inverse-time, "
+                                              "cosine, step)"})

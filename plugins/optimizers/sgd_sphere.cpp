@@ -59,5 +59,5 @@ ATTNLAB_OPTIMIZER_PLUGIN(SgdSphere,
                           .version = "1.0.0",
                           .description = "sgd, then each key and value vector is rescaled to its "
                                          "initial norm; biases and activation parameters unconstrained, with "
-                                         "their own bias_eta, activation_eta",
+                                         "their own bias_eta, activation_eta; all times the schedule",
                           .constraint = attnlab::Constraint::Sphere})

@@ -77,10 +77,14 @@ Eigen::ArrayXd flat_rate(const OrderParameters& rate) {
 }  // namespace
 
 TEST_CASE("the drift matches one SGD step's mean change of Omega at D = 1000, the eta^2 term included") {
-  // sgd, and sgd-sphere with its projected drift.
-  const bool sphere = GENERATE(false, true);
+  // sgd, sgd-sphere with its projected drift, and sgd on an inverse-time
+  // schedule at step 125 (t = 125 * 32 / 1000 = 4, tau = 4: factor 1/2),
+  // which the limit takes as its rate factor at that time.
+  const int variant = GENERATE(0, 1, 2);
+  const bool sphere = variant == 1;
+  const bool scheduled = variant == 2;
   const std::string optimizer_id = sphere ? "sgd-sphere" : "sgd";
-  INFO(optimizer_id);
+  INFO(optimizer_id << (scheduled ? " with an inverse-time schedule" : ""));
   auto registry = test::builtin_registry();
   DataModel data(registry.get("single-location", PluginKind::DataModel), kData);
   const Teacher teacher{data.teacher_keys(), data.teacher_value()};
@@ -90,7 +94,11 @@ TEST_CASE("the drift matches one SGD step's mean change of Omega at D = 1000, th
   Eigen::VectorXd biases(heads);
   biases << 0.3, -0.2;
   const double eta = 0.8;
-  const std::string optimizer_params = "eta = 0.8\nlr_scale = none\nbias_eta = 0.8\nbias_lr_scale = per-dimension\n";
+  const std::string optimizer_params =
+      std::string("eta = 0.8\nlr_scale = none\nbias_eta = 0.8\nbias_lr_scale = per-dimension\n") +
+      (scheduled ? "schedule = inverse-time\nschedule_tau = 4\n" : "");
+  const std::uint64_t step = scheduled ? 125 : 0;
+  const double factor = scheduled ? LrSchedule::inverse_time(4.0).factor(4.0) : 1.0;
 
   // Simulation: from the same parameters, many independent steps of batch
   // B; each step's change of Omega times D / B estimates dOmega/dt.
@@ -111,7 +119,7 @@ TEST_CASE("the drift matches one SGD step's mean change of Omega at D = 1000, th
     learner.train_batch(tokens, labels, batch);
     // Step 0 makes sgd-sphere take the current norms as its radii.
     std::fill(optimizer.state().begin(), optimizer.state().end(), 0.0);
-    optimizer.step({0, batch, dimension}, learner.parameter_groups());
+    optimizer.step({step, batch, dimension}, learner.parameter_groups());
     OrderParameters after = order_parameters_of(learner.keys_and_values(), teacher, learner.biases(), {});
     after.student = (after.student - before.student) * (static_cast<double>(dimension) / batch);
     after.biases = (after.biases - before.biases) * (static_cast<double>(dimension) / batch);
@@ -128,11 +136,11 @@ TEST_CASE("the drift matches one SGD step's mean change of Omega at D = 1000, th
   Eigen::ArrayXd quadratic;
   for (std::uint64_t draw = 0; draw < 4; ++draw) {
     const FieldSample sample = draw_field_sample(data, 100 + draw, 1 << 15, heads);
-    dynamics.rate(before, sample, rate);
+    dynamics.rate(before, sample, rate, factor);
     theory.add(flat_rate(rate));
     if (draw == 0) {
       // rate(eta) = -eta A + eta^2 B, so B eta^2 = eta (rate(2 eta) / 2 - rate(eta)) / eta ... per component.
-      doubled.rate(before, sample, rate_doubled);
+      doubled.rate(before, sample, rate_doubled, factor);
       quadratic = (flat_rate(rate_doubled) / 2.0 - flat_rate(rate));  // = eta^2 B (the student block)
     }
   }
@@ -151,8 +159,15 @@ TEST_CASE("the drift matches one SGD step's mean change of Omega at D = 1000, th
   // 4.5 standard errors over ~30 components: a false alarm is rare, a wrong
   // drift (a missing eta^2 term, a sign) is far outside.
   CHECK((gap <= 4.5 * error).all());
-  // The test can see the eta^2 term: somewhere it is larger than 6 standard errors.
-  CHECK((quadratic.head(before.student.size()).abs() > 6.0 * error.head(before.student.size())).any());
+  // The test can see the eta^2 term: somewhere it is larger than 6 standard
+  // errors (at the full rate; at half of it the term is a quarter).
+  if (!scheduled) CHECK((quadratic.head(before.student.size()).abs() > 6.0 * error.head(before.student.size())).any());
+  if (scheduled) {
+    // And it would see a missing factor: the drift at the full rate is far off.
+    OrderParameters unscheduled;
+    dynamics.rate(before, draw_field_sample(data, 100, 1 << 15, heads), unscheduled);
+    CHECK(((simulated.mean() - flat_rate(unscheduled)).abs() > 6.0 * error).any());
+  }
   if (sphere) {
     // The projection keeps every norm: the Gram's diagonal does not move.
     CHECK(rate.gram().diagonal().cwiseAbs().maxCoeff() < 1e-12);

@@ -31,7 +31,7 @@ Eigen::Vector2d exact_linear(double t) {
 
 TEST_CASE("integrators follow a stiff linear system's closed form, the Rosenbrock one at a third of the cost") {
   const Eigen::Matrix2d a = stiff_matrix();
-  const LimitRhs rhs = [&](const std::vector<double>& y, std::vector<double>& dy) {
+  const LimitRhs rhs = [&](double, const std::vector<double>& y, std::vector<double>& dy) {
     const Eigen::Vector2d r = a * Eigen::Vector2d(y[0], y[1]);
     dy = {r[0], r[1]};
   };
@@ -66,7 +66,9 @@ TEST_CASE("integrators follow a stiff linear system's closed form, the Rosenbroc
 }
 
 TEST_CASE("integrators follow the logistic equation to its closed form") {
-  const LimitRhs rhs = [](const std::vector<double>& y, std::vector<double>& dy) { dy = {y[0] * (1.0 - y[0])}; };
+  const LimitRhs rhs = [](double, const std::vector<double>& y, std::vector<double>& dy) {
+    dy = {y[0] * (1.0 - y[0])};
+  };
   for (const auto method : {LimitIntegrator::Rosenbrock, LimitIntegrator::Rk45}) {
     std::vector<double> y{0.01};
     const std::vector<double> times{2.0, 5.0, 8.0, 15.0};
@@ -88,7 +90,7 @@ TEST_CASE("integrators follow the logistic equation to its closed form") {
 TEST_CASE("integrators refuse a non-finite rate and stop when asked") {
   for (const auto method : {LimitIntegrator::Rosenbrock, LimitIntegrator::Rk45}) {
     // Finite-time blow-up at t = 1: y' = y^2 from y = 1.
-    const LimitRhs blow_up = [](const std::vector<double>& y, std::vector<double>& dy) { dy = {y[0] * y[0]}; };
+    const LimitRhs blow_up = [](double, const std::vector<double>& y, std::vector<double>& dy) { dy = {y[0] * y[0]}; };
     std::vector<double> y{1.0};
     const std::vector<double> times{2.0};
     IntegrationRequest request;
@@ -97,7 +99,7 @@ TEST_CASE("integrators refuse a non-finite rate and stop when asked") {
     IntegrationStats stats;
     CHECK_THROWS_AS(integrate_limit(blow_up, y, request, stats), std::runtime_error);
 
-    const LimitRhs decay = [](const std::vector<double>& x, std::vector<double>& dy) { dy = {-x[0]}; };
+    const LimitRhs decay = [](double, const std::vector<double>& x, std::vector<double>& dy) { dy = {-x[0]}; };
     std::vector<double> z{1.0};
     const std::vector<double> far{1000.0};
     IntegrationRequest stopping;

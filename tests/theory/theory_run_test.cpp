@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -105,4 +107,68 @@ TEST_CASE("a run reports every log point in the comparison's form, with a band, 
   for (std::size_t m = 0; m < a.front().models.size(); ++m) {
     CHECK(a.back().models[m].evaluation->test_mse < a.front().models[m].evaluation->test_mse - 0.02);
   }
+}
+
+TEST_CASE("a bad schedule is refused by the limit as by the optimizer, naming the key") {
+  using Catch::Matchers::Contains;
+  CHECK_THAT(refusal(short_config({"train.optimizer_params.schedule=cosine"})),
+             Contains("train.optimizer_params") && Contains("needs schedule_period"));
+  CHECK_THAT(
+      refusal(short_config({"train.optimizer_params.schedule=inverse-time", "train.optimizer_params.schedule_tau=0"})),
+      Contains("schedule_tau = 0 must be positive"));
+}
+
+TEST_CASE("a step schedule's limit is the constant limit restarted at the step with the smaller rate") {
+  // eta = 0.1 halved at t = t1 (a log time past half of the span, so that it
+  // halves once) against: the limit at eta = 0.1 to t1, then, from its state
+  // there, the limit at eta = 0.05. Both integrate the same equations on the
+  // same draws from the same state, so they agree to rounding.
+  auto registry = test::builtin_registry();
+  const std::vector<std::string> base{"activations=[\"softmax1\"]", "theory.draws=1", "eval.log_points=12"};
+  TheoryRun probe(short_config(base), registry);
+  const TrainingSchedule& schedule = probe.schedule();
+  const double end = schedule.time_at(schedule.log_steps.back());
+  std::size_t k = 1;
+  while (schedule.time_at(schedule.log_steps[k]) <= end / 2) ++k;
+  REQUIRE(k + 1 < schedule.log_steps.size());
+  const double t1 = schedule.time_at(schedule.log_steps[k]);
+  std::ostringstream interval;
+  interval << std::setprecision(17) << "train.optimizer_params.schedule_interval=" << t1;
+  std::vector<std::string> stepped = base;
+  stepped.insert(stepped.end(), {"train.optimizer_params.schedule=step", "train.optimizer_params.schedule_factor=0.5",
+                                 interval.str()});
+  TheoryRun scheduled(short_config(stepped), registry);
+  const auto a = run_all(scheduled);
+  REQUIRE(a.size() == schedule.log_steps.size());
+  REQUIRE(a[k].time == t1);
+  // The state at t1, from the scheduled run's own log point.
+  const Evaluation& at_t1 = *a[k].models[0].evaluation;
+  OrderParameters state = scheduled.initial_states()[0];
+  state.student = at_t1.student_overlaps;
+  state.biases = at_t1.biases;
+  state.activation_parameters = at_t1.activation_parameters;
+
+  std::vector<std::string> halved = base;
+  halved.push_back("train.optimizer_params.eta=0.05");
+  TheoryRun restarted(short_config(halved), registry);
+  restarted.start_from(t1, {state});
+  const auto b = run_all(restarted);
+  REQUIRE(b.size() == a.size() - k);
+  for (std::size_t i = 1; i < b.size(); ++i) {
+    const Evaluation& x = *a[i + k].models[0].evaluation;
+    const Evaluation& y = *b[i].models[0].evaluation;
+    INFO("t = " << b[i].time << ": test MSE " << x.test_mse << " vs " << y.test_mse);
+    CHECK(a[i + k].time == b[i].time);
+    CHECK(std::abs(x.test_mse - y.test_mse) < 1e-9);
+    CHECK((x.student_overlaps - y.student_overlaps).cwiseAbs().maxCoeff() < 1e-9);
+  }
+  // The schedule matters: at the constant rate the limit ends elsewhere.
+  TheoryRun constant(short_config(base), registry);
+  const auto c = run_all(constant);
+  const double moved =
+      (c.back().models[0].evaluation->student_overlaps - a.back().models[0].evaluation->student_overlaps)
+          .cwiseAbs()
+          .maxCoeff();
+  INFO("constant against step schedule at the end: " << moved);
+  CHECK(moved > 1e-3);
 }

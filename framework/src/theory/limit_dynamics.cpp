@@ -87,7 +87,7 @@ void LimitDynamics::forward_chunk(const OrderParameters& at, const FieldSample& 
   }
 }
 
-void LimitDynamics::rate(const OrderParameters& at, const FieldSample& sample, OrderParameters& rate) {
+void LimitDynamics::rate(const OrderParameters& at, const FieldSample& sample, OrderParameters& rate, double factor) {
   prepare(at);
   const Eigen::Index students = at.students();
   const Eigen::Index columns = at.student.cols();
@@ -139,7 +139,7 @@ void LimitDynamics::rate(const OrderParameters& at, const FieldSample& sample, O
   second_order *= inverse_count;
 
   // w_i <- w_i - eta e sum_l c_il x_l / sqrt(D), per sample, with t = samples / D.
-  const double eta = steps_.eta;
+  const double eta = factor * steps_.eta;
   rate.heads = at.heads;
   rate.teachers = at.teachers;
   rate.student.resize(students, columns);
@@ -158,11 +158,11 @@ void LimitDynamics::rate(const OrderParameters& at, const FieldSample& sample, O
       }
     }
   }
-  rate.biases = trainable_bias_ ? Eigen::VectorXd(-steps_.bias_eta * inverse_count * bias_gradient)
+  rate.biases = trainable_bias_ ? Eigen::VectorXd(-factor * steps_.bias_eta * inverse_count * bias_gradient)
                                 : Eigen::VectorXd(Eigen::VectorXd::Zero(at.heads));
   rate.activation_parameters.resize(parameter_gradient.size());
   for (std::size_t k = 0; k < parameter_gradient.size(); ++k) {
-    rate.activation_parameters[k] = -steps_.activation_eta * inverse_count * parameter_gradient[k];
+    rate.activation_parameters[k] = -factor * steps_.activation_eta * inverse_count * parameter_gradient[k];
   }
 }
 

@@ -25,7 +25,7 @@ class CheckedRhs {
   void operator()(const std::vector<double>& x, std::vector<double>& dxdt, double at) const {
     ++stats_.evaluations;
     dxdt.resize(x.size());
-    derivative_(x, dxdt);
+    derivative_(at, x, dxdt);
     if (!all_finite(x) || !all_finite(dxdt)) {
       throw std::runtime_error(fmt::format("the state or its rate is not finite near t = {:.6g}", at));
     }

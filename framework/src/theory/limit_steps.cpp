@@ -67,4 +67,12 @@ LimitSteps limit_steps(const CompareConfig& config, bool has_activation_paramete
           optimizer == "sgd-sphere"};
 }
 
+LrSchedule limit_schedule(const CompareConfig& config) {
+  try {
+    return LrSchedule::read(Params::parse(config.optimizer_params));
+  } catch (const ParamError& e) {
+    throw UsageError("train.optimizer_params: " + std::string(e.what()));
+  }
+}
+
 }  // namespace attnlab

@@ -87,6 +87,7 @@ TheoryRun::TheoryRun(const CompareConfig& config, PluginRegistry& registry) : co
     steps_.push_back(limit_steps(config, !parameters.empty()));
     initial_.push_back(order_parameters_of(initial, teacher, Eigen::VectorXd::Zero(config.heads), parameters));
   }
+  rate_schedule_ = limit_schedule(config);
   stats_.resize(config.activations.size());
   // After limit_steps (which names an optimizer without a limit): the
   // optimizer's own message for a bad parameter.
@@ -130,29 +131,56 @@ void TheoryRun::run_job(Job& job, const std::function<bool()>& stop_requested) {
     const std::string& id = config_.activations[job.model];
     Activation activation(activation_plugins_[job.model], activation_params(config_, id));
     LimitDynamics dynamics(activation, steps_[job.model], config_.trainable_bias);
+    const LrSchedule& schedule = rate_schedule_;
     OrderParameters at = initial_[job.model];
     OrderParameters rate = at;
-    const LimitRhs derivative = [&](const std::vector<double>& state, std::vector<double>& out) {
+    // The schedule's jumps and bends split the span into segments, each
+    // integrated on its own so that no step straddles one. A piecewise
+    // constant schedule (step) takes its value in the segment's middle: its
+    // right-hand side at a segment's end is then the left limit.
+    std::vector<double> ends = schedule.breaks(log_times_.back());
+    ends.erase(std::remove_if(ends.begin(), ends.end(), [&](double t) { return t <= start_time_; }), ends.end());
+    ends.push_back(log_times_.back());
+    double segment_start = start_time_;
+    double segment_end = ends.front();
+    const bool piecewise_constant = schedule.kind() == LrSchedule::Kind::Step;
+    const LimitRhs derivative = [&](double time, const std::vector<double>& state, std::vector<double>& out) {
       from_vector(state, at);
-      dynamics.rate(at, *job.sample, rate);
+      const double factor = schedule.factor(piecewise_constant ? 0.5 * (segment_start + segment_end) : time);
+      dynamics.rate(at, *job.sample, rate, factor);
       to_vector(rate, out);
     };
     std::vector<double> state;
     to_vector(initial_[job.model], state);
     const double span = log_times_.back() - start_time_;
-    IntegrationRequest request;
-    request.start = start_time_;
-    request.times = log_times_;
-    request.tolerance = config_.theory.tolerance;
-    request.method = config_.theory.integrator == "rk45" ? LimitIntegrator::Rk45 : LimitIntegrator::Rosenbrock;
-    request.at_time = [&](std::size_t index, const std::vector<double>& reached) {
-      from_vector(reached, at);
-      job.measurements.push_back(dynamics.measure(at, *job.risk_sample));
-      if (job.draw == 0) job.states.push_back(at);
-      job.progress = span > 0 ? (log_times_[index] - start_time_) / span : 1.0;
-    };
-    request.stop_requested = stop_requested;
-    integrate_limit(derivative, state, request, job.stats);
+    std::size_t reported = 0;  // log times reached so far
+    for (const double end : ends) {
+      segment_end = end;
+      // The log times inside the segment, then its end when that is none.
+      std::vector<double> times;
+      const std::size_t first = reported;
+      while (first + times.size() < log_times_.size() && log_times_[first + times.size()] <= end) {
+        times.push_back(log_times_[first + times.size()]);
+      }
+      const std::size_t logged = times.size();
+      if (times.empty() || times.back() < end) times.push_back(end);
+      IntegrationRequest request;
+      request.start = segment_start;
+      request.times = times;
+      request.tolerance = config_.theory.tolerance;
+      request.method = config_.theory.integrator == "rk45" ? LimitIntegrator::Rk45 : LimitIntegrator::Rosenbrock;
+      request.at_time = [&](std::size_t index, const std::vector<double>& reached) {
+        if (index >= logged) return;
+        from_vector(reached, at);
+        job.measurements.push_back(dynamics.measure(at, *job.risk_sample));
+        if (job.draw == 0) job.states.push_back(at);
+        job.progress = span > 0 ? (log_times_[first + index] - start_time_) / span : 1.0;
+        ++reported;
+      };
+      request.stop_requested = stop_requested;
+      if (!integrate_limit(derivative, state, request, job.stats)) break;
+      segment_start = end;
+    }
   } catch (const std::exception& e) {
     job.failure = e.what();
   }

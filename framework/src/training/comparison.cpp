@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 namespace attnlab {
 
@@ -185,6 +186,11 @@ Comparison::~Comparison() = default;
 
 const Learner& Comparison::learner(std::size_t model) const {
   return models_.at(model)->learner;
+}
+
+void Comparison::start_model_from(std::size_t model, const std::function<void(Learner&)>& set) {
+  if (step_ != 0) throw std::logic_error("a model's starting parameters can be set before the first step only");
+  set(models_.at(model)->learner);
 }
 
 std::vector<std::shared_ptr<const PluginLibrary>> Comparison::plugins() const {

@@ -14,6 +14,7 @@
 #include <attnlab/sdk/activation.hpp>
 #include <attnlab/sdk/data_model.hpp>
 #include <attnlab/sdk/errors.hpp>
+#include <attnlab/sdk/lr_schedule.hpp>
 #include <attnlab/sdk/optimizer.hpp>
 #include <attnlab/sdk/params.hpp>
 #include <attnlab/sdk/types.hpp>

@@ -31,8 +31,10 @@ class LimitDynamics {
   // `activation` is used from one thread at a time and outlives this object.
   LimitDynamics(Activation& activation, const LimitSteps& steps, bool trainable_bias);
 
-  // d/dt of every part of `at`, estimated on `sample`; `rate` gets the shape of `at`.
-  void rate(const OrderParameters& at, const FieldSample& sample, OrderParameters& rate);
+  // d/dt of every part of `at`, estimated on `sample`, with every learning
+  // rate times `factor` (the schedule's, at this time); `rate` gets the
+  // shape of `at`.
+  void rate(const OrderParameters& at, const FieldSample& sample, OrderParameters& rate, double factor = 1.0);
 
   LimitMeasurement measure(const OrderParameters& at, const FieldSample& sample);
 

@@ -11,8 +11,10 @@
 
 namespace attnlab {
 
-// derivative(state, rate): d state / dt, the same size as state.
-using LimitRhs = std::function<void(const std::vector<double>& state, std::vector<double>& rate)>;
+// derivative(t, state, rate): d state / dt at time t, the same size as
+// state. The time is there for learning-rate schedules; the Rosenbrock
+// method takes no d/dt Jacobian column, which a W-method tolerates.
+using LimitRhs = std::function<void(double time, const std::vector<double>& state, std::vector<double>& rate)>;
 
 struct IntegrationStats {
   std::uint64_t accepted = 0;     // steps taken

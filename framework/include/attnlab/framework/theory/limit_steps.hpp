@@ -1,9 +1,11 @@
 // The optimizer as the high-dimensional limit sees it: a step per time unit
-// for the overlaps, the biases and the activation parameters, and whether
-// key and value norms are held fixed (sgd-sphere).
+// for the overlaps, the biases and the activation parameters, whether key
+// and value norms are held fixed (sgd-sphere), and the learning-rate
+// schedule that multiplies every step.
 #pragma once
 
 #include <attnlab/framework/training/compare_config.hpp>
+#include <attnlab/sdk/lr_schedule.hpp>
 
 namespace attnlab {
 
@@ -20,5 +22,10 @@ struct LimitSteps {
 // trained biases or activation parameters on a per-sample step (D times
 // faster than the overlaps: no limit).
 LimitSteps limit_steps(const CompareConfig& config, bool has_activation_parameters);
+
+// The schedule of train.optimizer_params (the keys the built-in optimizers
+// read): every step above times its factor at t. Throws UsageError with the
+// optimizer's message for a bad one.
+LrSchedule limit_schedule(const CompareConfig& config);
 
 }  // namespace attnlab

@@ -92,6 +92,7 @@ class TheoryRun {
   std::optional<BayesRiskEstimate> bayes_risk_;
   std::vector<std::shared_ptr<const PluginLibrary>> activation_plugins_;
   std::vector<LimitSteps> steps_;
+  LrSchedule rate_schedule_;  // every model's steps times its factor at t
   std::vector<OrderParameters> initial_;
   std::vector<TheoryModelStats> stats_;
 };

@@ -68,6 +68,11 @@ class Comparison {
   // Plugin files the results depend on (data model, optimizer, activations).
   std::vector<std::shared_ptr<const PluginLibrary>> plugins() const;
 
+  // A warm start: `set` writes model `model`'s starting parameters into its
+  // learner (keeping its shape). Only before the first step; the optimizer
+  // state stays the fresh one. Throws std::logic_error after it.
+  void start_model_from(std::size_t model, const std::function<void(Learner&)>& set);
+
   // Trains to the end of the schedule; returns true when it got there.
   // `on_log` gets every log point not yet reported (including step 0 on a
   // fresh start); `on_step` gets each finished step, for progress display.
