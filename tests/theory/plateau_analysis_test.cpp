@@ -130,7 +130,7 @@ TEST_CASE("the plateau is a fixed point left fastest through the larger-variance
   for (std::size_t i = 0; i < moved.size(); ++i) moved[i] += epsilon * direction[static_cast<Eigen::Index>(i)];
   OrderParameters at = plateau.fixed_point;
   OrderParameters out;
-  const LimitRhs derivative = [&](const std::vector<double>& state, std::vector<double>& result) {
+  const LimitRhs derivative = [&](double, const std::vector<double>& state, std::vector<double>& result) {
     from_vector(state, at);
     dynamics.rate(at, sample, out);
     to_vector(out, result);

@@ -87,7 +87,7 @@ bool newton_on_plateau_states(const LimitRhs& projected_rate, const Eigen::Matri
   const Eigen::Index k = basis.cols();
   std::vector<double> rate, up, down, trial(state.size());
   const auto reduced = [&](const std::vector<double>& at, std::vector<double>& out) {
-    projected_rate(at, out);
+    projected_rate(0.0, at, out);
     return Eigen::VectorXd(basis.transpose() * Eigen::Map<const Eigen::VectorXd>(out.data(), n));
   };
   Eigen::VectorXd residual = reduced(state, rate);
@@ -189,7 +189,7 @@ PlateauAnalysis analyze_plateau(LimitDynamics& dynamics, const FieldSample& samp
     dynamics.rate(scratch, sample, rate);
     to_vector(rate, out);
   };
-  const LimitRhs projected_rate = [&](const std::vector<double>& state, std::vector<double>& out) {
+  const LimitRhs projected_rate = [&](double, const std::vector<double>& state, std::vector<double>& out) {
     ++analysis.evaluations;
     from_vector(state, scratch);
     dynamics.rate(scratch, sample, rate);
@@ -207,7 +207,7 @@ PlateauAnalysis analyze_plateau(LimitDynamics& dynamics, const FieldSample& samp
   std::vector<double> settled = state;
   std::vector<double> drift;
   const auto flow_until = [&](double tolerance) {
-    projected_rate(settled, drift);
+    projected_rate(0.0, settled, drift);
     if (largest_magnitude(drift) < tolerance) return true;
     bool reached = false;
     std::vector<double> moving = settled;
@@ -222,7 +222,7 @@ PlateauAnalysis analyze_plateau(LimitDynamics& dynamics, const FieldSample& samp
     request.at_time = [&](std::size_t index, const std::vector<double>& now) {
       settled = now;
       analysis.settle_time = later[index];
-      projected_rate(now, drift);
+      projected_rate(0.0, now, drift);
       reached = largest_magnitude(drift) < tolerance;
     };
     request.stop_requested = [&] { return reached; };

@@ -11,7 +11,9 @@
 // An unstable mode carried by feature f is the way out through f: the larger
 // its eigenvalue, the earlier f is learned (escape time ≈ log(1/δ₀) / λ for
 // an initial asymmetry δ₀ ~ init_scale / sqrt(D), so the plateau's length
-// grows like log(D) / (2 λ_max)).
+// grows like log(D) / (2 λ_max)). The drift is taken at the optimizer's
+// base rates: a learning-rate schedule's factor is left out (its η² term
+// would move the fixed point with time).
 #pragma once
 
 #include <attnlab/framework/theory/field_sample.hpp>
