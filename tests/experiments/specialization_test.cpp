@@ -104,6 +104,25 @@ TEST_CASE("a crossing at the first log point keeps that point's time", "[special
   CHECK(*analysis.plateau_start == 5.0);
 }
 
+TEST_CASE("Wilson score intervals match hand-computed values", "[statistics]") {
+  // (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), z = 1.959964.
+  const auto seven_of_ten = attnlab::wilson_interval(7, 10);
+  CHECK(seven_of_ten.low == Approx(0.3967781475).epsilon(1e-9));
+  CHECK(seven_of_ten.high == Approx(0.8922087326).epsilon(1e-9));
+  const auto two_of_three = attnlab::wilson_interval(2, 3);
+  CHECK(two_of_three.low == Approx(0.2076596008).epsilon(1e-9));
+  CHECK(two_of_three.high == Approx(0.9385080553).epsilon(1e-9));
+  const auto none_of_five = attnlab::wilson_interval(0, 5);
+  CHECK(none_of_five.low == 0.0);
+  CHECK(none_of_five.high == Approx(0.4344824648).epsilon(1e-9));
+  const auto all_of_five = attnlab::wilson_interval(5, 5);
+  CHECK(all_of_five.low == Approx(0.5655175352).epsilon(1e-9));
+  CHECK(all_of_five.high == 1.0);
+  const auto nothing = attnlab::wilson_interval(0, 0);  // no trials: nothing is known
+  CHECK(nothing.low == 0.0);
+  CHECK(nothing.high == 1.0);
+}
+
 TEST_CASE("mean and standard error over seeds skip non-finite runs", "[statistics]") {
   const std::vector<double> values = {1.0, 2.0, 3.0, 4.0, std::nan(""), INFINITY};
   const auto stats = attnlab::mean_and_error(values);
