@@ -6,8 +6,8 @@
 // below 1% of the labels'), so dropping it moves the prediction by next to
 // nothing. Softmax-1 silences a useless head this way (its weight goes to
 // the implicit zero). Redundant: used, yet removing it alone and refitting
-// the other values keeps the test error within `tolerance` of the full
-// model's. The rest are needed.
+// the other values keeps the test error within `tolerance` of the model's
+// with every head, refit the same way. The rest are needed.
 #pragma once
 
 #include <attnlab/framework/analysis/pruning.hpp>
@@ -27,7 +27,8 @@ struct HeadRoles {
 };
 
 // From a refit curve's output mean squares and single-removal errors;
-// full_error is the trained model's test error with every head.
+// full_error is the error a removal is compared with (the refit curve's
+// test_error[0] for the definition above).
 HeadRoles classify_heads(const RefitPruningCurve& curve, double full_error, double tolerance,
                          double unused_share = kUnusedOutputShare);
 
