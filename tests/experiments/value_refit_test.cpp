@@ -89,6 +89,44 @@ TEST_CASE("the refit values are the least-squares solution computed independentl
   CHECK(attnlab::test_error(learner, sample, 8) == Approx(error).epsilon(1e-9));  // the forward agrees
 }
 
+TEST_CASE("a refit within a basis is the least-squares solution over that span", "[refit]") {
+  auto registry = attnlab::test::builtin_registry();
+  const LearnerShape shape{2, 3, 2, true};
+  constexpr std::uint32_t kSamples = 20;
+  Learner learner(shape, attnlab::Activation(registry.get("softmax1")), 8);
+  randomize(learner, 7);
+  const TestSet sample = random_sample(kSamples, shape, 9);
+  attnlab::RowMatrix directions(3, 3);  // the third row is the sum of the first two: rank 2
+  directions << 1.0, 2.0, 0.0, 0.0, 1.0, -1.0, 1.0, 3.0, -1.0;
+  const attnlab::RowMatrix basis = attnlab::orthonormal_basis(directions);
+  REQUIRE(basis.rows() == 2);
+  CHECK((basis * basis.transpose() - Eigen::MatrixXd::Identity(2, 2)).cwiseAbs().maxCoeff() < 1e-14);
+  CHECK((directions - directions * basis.transpose() * basis).cwiseAbs().maxCoeff() < 1e-12);  // spans them
+
+  // Coordinates c_h with v_h = B^T c_h: features B u_h, by hand (softmax-1: exp(s) / (1 + sum exp(s))).
+  const double scale = 1.0 / std::sqrt(3.0);
+  Eigen::MatrixXd phi(kSamples, 4);
+  Eigen::VectorXd y(kSamples);
+  for (std::uint32_t b = 0; b < kSamples; ++b) {
+    const Eigen::Map<const attnlab::RowMatrix> x(sample.tokens.data() + b * 6, 2, 3);
+    for (int h = 0; h < 2; ++h) {
+      Eigen::Vector2d e;
+      for (int l = 0; l < 2; ++l) e[l] = std::exp(x.row(l).dot(learner.keys().row(h)) * scale + learner.biases()[h]);
+      const Eigen::RowVector3d u = (e.transpose() / (1.0 + e.sum())) * x * scale;
+      phi.block(b, 2 * h, 1, 2) = (basis * u.transpose()).transpose();
+    }
+    y[b] = sample.labels[b];
+  }
+  const Eigen::VectorXd c = phi.colPivHouseholderQr().solve(y);
+  const double error = attnlab::refit_values(learner, sample, 8, 0.0, basis);
+  for (int h = 0; h < 2; ++h) {
+    const Eigen::VectorXd expected = basis.transpose() * c.segment(2 * h, 2);
+    for (int i = 0; i < 3; ++i) CHECK(learner.values()(h, i) == Approx(expected[i]).epsilon(1e-9).margin(1e-12));
+  }
+  CHECK(error == Approx((y - phi * c).squaredNorm() / kSamples).epsilon(1e-9));
+  CHECK(attnlab::test_error(learner, sample, 8) == Approx(error).epsilon(1e-9));
+}
+
 TEST_CASE("a refit recovers the optimum from perturbed values and never raises the sample error", "[refit]") {
   auto registry = attnlab::test::builtin_registry();
   const LearnerShape shape{3, 6, 4, true};
@@ -181,6 +219,13 @@ TEST_CASE("the refit pruning curve: consistent stages, restored learner, nested 
       CHECK(curve.output_mean_square[h] == Approx(attnlab::test_error(learner, zero_labels, 50)).epsilon(1e-9));
     }
     learner.set_head_mask({});
+    // The output mean squares are of the whole values, whatever the basis.
+    const attnlab::RowMatrix basis = attnlab::orthonormal_basis(learner.keys());
+    const auto in_basis = attnlab::refit_pruning_curve(learner, test, sample, 50, basis);
+    for (std::uint32_t h = 0; h < 4; ++h) {
+      CHECK(in_basis.output_mean_square[h] == Approx(curve.output_mean_square[h]).epsilon(1e-12));
+    }
+    CHECK(learner.values() == values);
     // Stage 0 is the full refit.
     Learner copy(shape, attnlab::Activation(registry.get(id)), 50);
     randomize(copy, 31);

@@ -46,7 +46,7 @@ std::vector<unsigned char> mask_of(std::uint32_t heads, const std::vector<std::u
 
 // A refit with `active` heads: its values and the refit sample's error.
 struct Refit {
-  std::vector<std::uint32_t> heads;
+  ValueNormalEquations equations;
   Eigen::VectorXd values;
   double sample_error = 0.0;
 };
@@ -56,21 +56,21 @@ struct Refit {
 // sample); otherwise they are rebuilt under the mask.
 Refit refit_with(Learner& learner, const TestSet& sample, std::uint32_t chunk, const ValueNormalEquations& full,
                  bool independent, const std::vector<std::uint32_t>& active) {
-  ValueNormalEquations equations;
+  Refit refit;
   if (independent) {
-    equations = restricted_equations(full, active);
+    refit.equations = restricted_equations(full, active);
   } else {
     learner.set_head_mask(mask_of(learner.shape().heads, active));
-    equations = value_normal_equations(learner, sample, chunk);
+    refit.equations = value_normal_equations(learner, sample, chunk, full.basis);
   }
-  Refit refit{active, solve_values(equations), 0.0};
-  refit.sample_error = sample_error(equations, refit.values);
+  refit.values = solve_values(refit.equations);
+  refit.sample_error = sample_error(refit.equations, refit.values);
   return refit;
 }
 
 double refit_test_error(Learner& learner, const TestSet& test, std::uint32_t chunk, const Refit& refit) {
-  learner.set_head_mask(mask_of(learner.shape().heads, refit.heads));
-  set_stacked_values(learner, refit.heads, refit.values);
+  learner.set_head_mask(mask_of(learner.shape().heads, refit.equations.heads));
+  set_stacked_values(learner, refit.equations, refit.values);
   return test_error(learner, test, chunk);
 }
 
@@ -152,7 +152,7 @@ PruningCurves pruning_curves(Learner& learner, const TestSet& test, std::uint32_
 }
 
 RefitPruningCurve refit_pruning_curve(Learner& learner, const TestSet& test, const TestSet& refit_sample,
-                                      std::uint32_t chunk) {
+                                      std::uint32_t chunk, const RowMatrix& basis) {
   const std::uint32_t heads = learner.shape().heads;
   if (chunk == 0 || test.size == 0 || refit_sample.size == 0) {
     throw UsageError("pruning with refit needs non-empty test and refit samples and a chunk of at least 1");
@@ -162,19 +162,14 @@ RefitPruningCurve refit_pruning_curve(Learner& learner, const TestSet& test, con
 
   RefitPruningCurve curve;
   learner.set_head_mask({});
-  const ValueNormalEquations full = value_normal_equations(learner, refit_sample, chunk);
+  const ValueNormalEquations full = value_normal_equations(learner, refit_sample, chunk, basis);
   const bool independent = heads_attend_independently(learner, refit_sample, chunk);
   curve.label_mean_square = full.label_square / full.samples;
-  const Eigen::Index d = learner.shape().dimension;
-  for (std::uint32_t h = 0; h < heads; ++h) {
-    const Eigen::VectorXd v = learner.values().row(h).transpose();
-    const auto block = full.gram.block(h * d, h * d, d, d);
-    curve.output_mean_square.push_back(v.dot(block * v) / full.samples);
-  }
+  for (const double square : full.output_square) curve.output_mean_square.push_back(square / full.samples);
 
   std::vector<std::uint32_t> active(heads);
   std::iota(active.begin(), active.end(), 0u);
-  Refit current{active, solve_values(full), 0.0};
+  Refit current{full, solve_values(full), 0.0};
   current.sample_error = sample_error(full, current.values);
   curve.test_error.push_back(refit_test_error(learner, test, chunk, current));
   curve.sample_error.push_back(current.sample_error);
@@ -194,11 +189,12 @@ RefitPruningCurve refit_pruning_curve(Learner& learner, const TestSet& test, con
         best = std::move(candidate);
       }
     }
+    const std::vector<std::uint32_t> kept = best->equations.heads;
     const auto removed = std::find_if(active.begin(), active.end(), [&](std::uint32_t h) {
-      return std::find(best->heads.begin(), best->heads.end(), h) == best->heads.end();
+      return std::find(kept.begin(), kept.end(), h) == kept.end();
     });
     curve.order.push_back(*removed);
-    active = best->heads;
+    active = kept;
     curve.test_error.push_back(refit_test_error(learner, test, chunk, *best));
     curve.sample_error.push_back(best->sample_error);
   }

@@ -2,6 +2,7 @@
 #include <attnlab/framework/common/errors.hpp>
 
 #include <Eigen/Cholesky>
+#include <Eigen/SVD>
 
 #include <algorithm>
 #include <cmath>
@@ -21,17 +22,22 @@ std::vector<std::uint32_t> active_heads(const Learner& learner) {
 
 }  // namespace
 
-ValueNormalEquations value_normal_equations(Learner& learner, const TestSet& sample, std::uint32_t chunk) {
+ValueNormalEquations value_normal_equations(Learner& learner, const TestSet& sample, std::uint32_t chunk,
+                                            const RowMatrix& basis) {
   const LearnerShape& shape = learner.shape();
   if (chunk == 0 || sample.size == 0) throw UsageError("a value refit needs a non-empty sample and a chunk >= 1");
   if (sample.length != shape.length || sample.dimension != shape.dimension) {
     throw UsageError("the refit sample's L and D differ from the learner's");
   }
+  if (basis.size() > 0 && basis.cols() != shape.dimension) throw UsageError("the refit basis is not D wide");
   ValueNormalEquations equations;
-  equations.dimension = shape.dimension;
+  equations.basis = basis;
   equations.heads = active_heads(learner);
   const Eigen::Index d = shape.dimension;
-  const Eigen::Index p = static_cast<Eigen::Index>(equations.heads.size()) * d;
+  const Eigen::Index r = basis.size() > 0 ? basis.rows() : d;
+  equations.dimension = static_cast<std::uint32_t>(r);
+  const Eigen::Index p = static_cast<Eigen::Index>(equations.heads.size()) * r;
+  equations.output_square.assign(equations.heads.size(), 0.0);
   equations.gram = Eigen::MatrixXd::Zero(p, p);
   equations.moment = Eigen::VectorXd::Zero(p);
 
@@ -50,7 +56,14 @@ ValueNormalEquations value_normal_equations(Learner& learner, const TestSet& sam
       for (std::size_t j = 0; j < equations.heads.size(); ++j) {
         const Eigen::Map<const Eigen::RowVectorXd> a(&weights[b * per_weights + equations.heads[j] * shape.length],
                                                      shape.length);
-        features.block(static_cast<Eigen::Index>(j) * d, b, d, 1) = (a * x).transpose() * scale;
+        const Eigen::VectorXd u = (a * x).transpose() * scale;
+        const double output = learner.values().row(equations.heads[j]).dot(u.transpose());
+        equations.output_square[j] += output * output;
+        if (basis.size() > 0) {
+          features.block(static_cast<Eigen::Index>(j) * r, b, r, 1).noalias() = basis * u;
+        } else {
+          features.block(static_cast<Eigen::Index>(j) * r, b, r, 1) = u;
+        }
       }
     }
     const auto used = features.leftCols(count);
@@ -68,6 +81,7 @@ ValueNormalEquations restricted_equations(const ValueNormalEquations& equations,
                                           const std::vector<std::uint32_t>& heads) {
   ValueNormalEquations kept;
   kept.dimension = equations.dimension;
+  kept.basis = equations.basis;
   kept.heads = heads;
   kept.label_square = equations.label_square;
   kept.samples = equations.samples;
@@ -84,6 +98,7 @@ ValueNormalEquations restricted_equations(const ValueNormalEquations& equations,
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     const Eigen::Index row = static_cast<Eigen::Index>(i) * d;
     kept.moment.segment(row, d) = equations.moment.segment(blocks[i] * d, d);
+    kept.output_square.push_back(equations.output_square[static_cast<std::size_t>(blocks[i])]);
     for (std::size_t j = 0; j < blocks.size(); ++j) {
       kept.gram.block(row, static_cast<Eigen::Index>(j) * d, d, d) =
           equations.gram.block(blocks[i] * d, blocks[j] * d, d, d);
@@ -142,30 +157,38 @@ double sample_error(const ValueNormalEquations& equations, const Eigen::VectorXd
   return squares / equations.samples;
 }
 
-Eigen::VectorXd stacked_values(const Learner& learner, const std::vector<std::uint32_t>& heads) {
-  const Eigen::Index d = learner.shape().dimension;
-  Eigen::VectorXd stacked(static_cast<Eigen::Index>(heads.size()) * d);
-  for (std::size_t j = 0; j < heads.size(); ++j) {
-    stacked.segment(static_cast<Eigen::Index>(j) * d, d) = learner.values().row(heads[j]).transpose();
-  }
-  return stacked;
+RowMatrix orthonormal_basis(const RowMatrix& directions) {
+  if (directions.size() == 0) return RowMatrix(0, directions.cols());
+  // Left singular vectors of directions^T (D x m) with non-negligible singular values.
+  const Eigen::MatrixXd columns = directions.transpose();
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(columns, Eigen::ComputeThinU);
+  const Eigen::VectorXd& singular = svd.singularValues();
+  Eigen::Index rank = 0;
+  while (rank < singular.size() && singular[rank] > 1e-10 * singular[0]) ++rank;
+  return svd.matrixU().leftCols(rank).transpose();
 }
 
-void set_stacked_values(Learner& learner, const std::vector<std::uint32_t>& heads, const Eigen::VectorXd& values) {
-  const Eigen::Index d = learner.shape().dimension;
+void set_stacked_values(Learner& learner, const ValueNormalEquations& equations, const Eigen::VectorXd& values) {
+  const Eigen::Index r = equations.dimension;
   const Eigen::Index h = learner.shape().heads;
-  if (values.size() != static_cast<Eigen::Index>(heads.size()) * d) {
+  if (values.size() != static_cast<Eigen::Index>(equations.heads.size()) * r) {
     throw UsageError("stacked values do not match the heads");
   }
-  for (std::size_t j = 0; j < heads.size(); ++j) {
-    learner.keys_and_values().row(h + heads[j]) = values.segment(static_cast<Eigen::Index>(j) * d, d).transpose();
+  for (std::size_t j = 0; j < equations.heads.size(); ++j) {
+    const Eigen::VectorXd c = values.segment(static_cast<Eigen::Index>(j) * r, r);
+    if (equations.basis.size() > 0) {
+      learner.keys_and_values().row(h + equations.heads[j]) = (equations.basis.transpose() * c).transpose();
+    } else {
+      learner.keys_and_values().row(h + equations.heads[j]) = c.transpose();
+    }
   }
 }
 
-double refit_values(Learner& learner, const TestSet& sample, std::uint32_t chunk, double ridge) {
-  const ValueNormalEquations equations = value_normal_equations(learner, sample, chunk);
+double refit_values(Learner& learner, const TestSet& sample, std::uint32_t chunk, double ridge,
+                    const RowMatrix& basis) {
+  const ValueNormalEquations equations = value_normal_equations(learner, sample, chunk, basis);
   const Eigen::VectorXd values = solve_values(equations, ridge);
-  set_stacked_values(learner, equations.heads, values);
+  set_stacked_values(learner, equations, values);
   return sample_error(equations, values);
 }
 

@@ -56,9 +56,10 @@ struct RefitPruningCurve {
 };
 
 // Leaves the learner's head mask and values as it found them. `chunk` as for
-// pruning_curves; `refit_sample` must not share samples with `test`.
+// pruning_curves; `refit_sample` must not share samples with `test`; values
+// are refit within the span of `basis` (value_refit.hpp; empty: all of R^D).
 RefitPruningCurve refit_pruning_curve(Learner& learner, const TestSet& test, const TestSet& refit_sample,
-                                      std::uint32_t chunk);
+                                      std::uint32_t chunk, const RowMatrix& basis = {});
 
 // The largest k whose error stays within `tolerance` of the full model's:
 // errors[k] - floor <= (1 + tolerance) (full_error - floor). floor = 0: the
