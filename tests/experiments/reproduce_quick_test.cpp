@@ -258,13 +258,13 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
       const double sign = row.at("activation") == "softmax1" ? 1.0 : row.at("activation") == "softmax" ? -1.0 : 0.0;
       softmax1_minus_softmax[row.at("removed")][row.at("seed")] += sign * std::stod(row.at("greedy_error"));
     }
-    // The refit with every head stays near the trained model: 8192 samples
-    // for 400 values add some 5% of estimation error in the quick setting
-    // (up to 8% seen where heavy-tailed weights of silent heads give a few
-    // samples high leverage); a wrong refit would be far off.
+    // The refit with every head is no worse than the trained values: at most
+    // 96 value coordinates (the span of keys and teacher directions) fitted
+    // on 8192 samples add under 2% of estimation error, and SGD leaves the
+    // values short of their optimum (the quick runs gain 0.5-12%).
     for (const auto& [run, error] : full) {
       INFO(run);
-      CHECK(refit_full.at(run) <= 1.2 * error);
+      CHECK(refit_full.at(run) <= 1.02 * error);
     }
     const std::string table = read_all(folder / "pruning" / "table.md");
     for (const char* part : {"Bayes on the same test sets", "refit, <= 2%", "unused heads", "prior needs 5"}) {
@@ -296,7 +296,7 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     }
 
     const auto roles = read_csv(folder / "pruning" / "head_roles.csv");
-    REQUIRE(roles.size() == 48);  // 8 heads in each of the 6 runs
+    REQUIRE(roles.size() == 48);        // 8 heads in each of the 6 runs
     std::map<std::string, int> unused;  // activation -> unused heads over all runs
     for (const Row& row : roles) {
       CHECK_FALSE((row.at("unused") == "1" && row.at("redundant") == "1"));

@@ -7,6 +7,7 @@
 
 #include <attnlab/framework/analysis/head_roles.hpp>
 #include <attnlab/framework/analysis/pruning.hpp>
+#include <attnlab/framework/analysis/value_refit.hpp>
 #include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/reports/report.hpp>
@@ -48,6 +49,18 @@ TestSet refit_sample(DataModel& data, std::uint64_t seed, std::uint32_t size) {
   sample.labels.resize(size);
   data.sample(rng, size, sample.tokens, sample.labels);
   return sample;
+}
+
+// The span values are refit in: the keys, the teacher keys and the teacher
+// value (value_refit.hpp: the least-squares optimum has no component outside).
+RowMatrix refit_basis(const Learner& learner, const Teacher& teacher) {
+  const Eigen::Index heads = learner.shape().heads;
+  const Eigen::Index features = teacher.keys.rows();
+  RowMatrix directions(heads + features + 1, learner.shape().dimension);
+  directions.topRows(heads) = learner.keys();
+  directions.middleRows(heads, features) = teacher.keys;
+  directions.row(heads + features) = teacher.value.transpose();
+  return orthonormal_basis(directions);
 }
 
 std::string percent(double tolerance) {
@@ -95,9 +108,9 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
   context.write("config.toml", toml);
   const auto seeds = context.seeds(3, 2);
   const std::uint32_t random_orders = context.pick(20u, 8u);
-  // p = H D = 400 values are refit; with n samples the refit's own
-  // estimation error adds about p / n of the residual error.
-  const std::uint32_t refit_size = context.pick(32768u, 8192u);
+  // p = H r <= 8 x 12 = 96 value coordinates are refit; with n samples the
+  // refit's own estimation error adds about p / n of the residual error.
+  const std::uint32_t refit_size = context.pick(16384u, 8192u);
   const std::uint32_t prior_heads = heads_the_prior_needs(kMean, kStd);
   const std::uint32_t half = kHeads / 2;
 
@@ -137,7 +150,8 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
         restore_learner(learner, trained);
         const TestSet& test = comparison.test_set();
         const PruningCurves curves = pruning_curves(learner, test, chunk, random_orders, seed);
-        const RefitPruningCurve refitted = refit_pruning_curve(learner, test, sample, chunk);
+        const RefitPruningCurve refitted =
+            refit_pruning_curve(learner, test, sample, chunk, refit_basis(learner, comparison.teacher()));
         const double full = curves.full_error;
         // With refit, tolerances are on the refit model with every head: the
         // same procedure with and without the removed heads, so a count
@@ -288,7 +302,8 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
               "carrying the mean), H = {} heads, D = 50, L = 8, t = {}; {} seeds; mean ± standard error over seeds. "
               "Heads are removed one at a time (a removed head leaves the sum and every normalization): greedily by "
               "test error; greedily with the remaining values refit after each removal (least squares given the keys, "
-              "on {} fresh samples independent of the test set, which also choose the order); and in random order "
+              "within the span of the keys, teacher keys and teacher value, which holds the optimum, on {} fresh "
+              "samples independent of the test set, which also choose the order); and in random order "
               "(mean of {} orders). Test errors, with the Bayes predictor's error on the same test sets:\n\n{}\n"
               "Prunable heads: the largest k whose test error E_k stays within the tolerance of the full model's "
               "E_0, E_k <= (1 + tol) E_0; E_0 is the trained model's without refit and the refit model's with "
