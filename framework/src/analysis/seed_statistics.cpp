@@ -36,4 +36,17 @@ MeanAndError paired_difference(std::span<const double> first, std::span<const do
   return mean_and_error(differences);
 }
 
+FractionInterval wilson_interval(std::size_t successes, std::size_t trials) {
+  if (trials == 0) return {};
+  constexpr double z = 1.959963984540054;  // the normal's 97.5% quantile
+  const double n = static_cast<double>(trials);
+  const double p = static_cast<double>(std::min(successes, trials)) / n;
+  const double shrink = 1.0 + z * z / n;
+  const double center = (p + z * z / (2.0 * n)) / shrink;
+  const double half_width = z / shrink * std::sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n));
+  // At k = 0 (k = n) the bound is 0 (1) exactly; rounding would leave 1e-17.
+  return {successes == 0 ? 0.0 : std::max(0.0, center - half_width),
+          successes >= trials ? 1.0 : std::min(1.0, center + half_width)};
+}
+
 }  // namespace attnlab

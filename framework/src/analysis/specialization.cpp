@@ -21,6 +21,14 @@ double mean_direction_overlap(const RowMatrix& overlaps, const std::vector<doubl
   return (overlaps * mu).mean() / norm;
 }
 
+// The time where a quantity sampled at the log points crosses `threshold`,
+// linear in t between point `i - 1` (below) and point `i` (at or above); the
+// log point itself when there is no finite value before it.
+double crossing_time(const std::vector<double>& times, std::size_t i, double before, double at, double threshold) {
+  if (i == 0 || !std::isfinite(before) || !(before < threshold) || !(at > before)) return times[i];
+  return times[i - 1] + (threshold - before) / (at - before) * (times[i] - times[i - 1]);
+}
+
 }  // namespace
 
 SpecializationAnalysis analyze_specialization(const OverlapTrajectory& trajectory,
@@ -28,26 +36,36 @@ SpecializationAnalysis analyze_specialization(const OverlapTrajectory& trajector
   SpecializationAnalysis analysis;
   const std::size_t points = trajectory.times.size();
   if (!criteria.mean_direction.empty()) {
+    double before = std::nan("");
     for (std::size_t i = 0; i < points; ++i) {
       const RowMatrix& m = trajectory.key_overlaps[i];
       if (static_cast<std::size_t>(m.cols()) != criteria.mean_direction.size()) break;
-      if (mean_direction_overlap(m, criteria.mean_direction) >= criteria.threshold) {
-        analysis.plateau_start = trajectory.times[i];
+      const double value = mean_direction_overlap(m, criteria.mean_direction);
+      if (value >= criteria.threshold) {
+        analysis.plateau_start = crossing_time(trajectory.times, i, before, value, criteria.threshold);
         break;
       }
+      before = value;
     }
   }
   for (const std::uint32_t feature : criteria.features) {
+    double before = std::nan("");  // the strongest overlap at the previous log point
     for (std::size_t i = 0; i < points; ++i) {
       const RowMatrix& m = trajectory.key_overlaps[i];
       if (feature >= m.cols()) break;
       const auto [value, head] = strongest_head(m, feature);
-      if (!(value >= criteria.threshold)) continue;
       const bool holds =
-          i + 1 == points || strongest_head(trajectory.key_overlaps[i + 1], feature).first >= criteria.threshold;
-      if (!holds) continue;
-      analysis.events.push_back({feature, head, trajectory.times[i], m(head, feature)});
-      break;
+          value >= criteria.threshold &&
+          (i + 1 == points || (feature < trajectory.key_overlaps[i + 1].cols() &&
+                               strongest_head(trajectory.key_overlaps[i + 1], feature).first >= criteria.threshold));
+      if (holds) {
+        // The point before is below the threshold: had it been above, it
+        // would have held through this one and been the event.
+        const double time = crossing_time(trajectory.times, i, before, value, criteria.threshold);
+        analysis.events.push_back({feature, head, time, m(head, feature)});
+        break;
+      }
+      before = value;
     }
   }
   std::stable_sort(analysis.events.begin(), analysis.events.end(),

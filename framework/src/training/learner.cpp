@@ -3,6 +3,7 @@
 
 #include "training/ordered_product.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -203,6 +204,13 @@ void Learner::predict(std::span<const double> tokens, std::uint32_t batch, std::
       for (std::uint32_t l = 0; l < length; ++l) usage[h] += a[l];
     }
   }
+}
+
+void Learner::attention(std::span<const double> tokens, std::uint32_t batch, std::span<double> weights) {
+  forward(tokens, batch);
+  const std::size_t entries = std::size_t{batch} * shape_.heads * shape_.length;
+  if (weights.size() != entries) throw UsageError("attention buffer needs batch x H x L entries");
+  std::copy(weights_.begin(), weights_.begin() + static_cast<std::ptrdiff_t>(entries), weights.begin());
 }
 
 }  // namespace attnlab

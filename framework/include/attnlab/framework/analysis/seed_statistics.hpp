@@ -20,4 +20,15 @@ MeanAndError mean_and_error(std::span<const double> values);
 // difference of two models trained on the same data from the same start).
 MeanAndError paired_difference(std::span<const double> first, std::span<const double> second);
 
+// A 95% confidence interval for a fraction.
+struct FractionInterval {
+  double low = 0.0;
+  double high = 1.0;
+};
+
+// Wilson score interval for k successes in n trials ("k/n seeds"): unlike
+// p +- 1.96 sqrt(p(1-p)/n) it stays inside [0, 1] and is not empty at k = 0
+// or k = n, which is where few seeds put it. n = 0 gives [0, 1].
+FractionInterval wilson_interval(std::size_t successes, std::size_t trials);
+
 }  // namespace attnlab

@@ -2,9 +2,12 @@
 //
 // Heads first align together with the prior's mean direction (a plateau of
 // the test error), then, one feature at a time, some head's key turns toward
-// a feature direction k*_f. A feature counts as learned at the first log
-// point where some head's overlap |m[h,f]| reaches `threshold` and still does
-// at the next log point (one noisy point is not an event).
+// a feature direction k*_f. A feature is learned at the first log point
+// where some head's overlap |m[h,f]| reaches `threshold` and still does at
+// the next log point (one noisy point is not an event); its time is where
+// the largest |m[h,f]| crosses the threshold, linear in t between the log
+// point before (below) and that one. Log points are sparse (12 per run), so
+// the crossing is not left rounded up to the next one.
 #pragma once
 
 #include <attnlab/sdk/types.hpp>
@@ -28,14 +31,15 @@ struct SpecializationCriteria {
 
 struct SpecializationEvent {
   std::uint32_t feature = 0;
-  std::uint32_t head = 0;  // the head with the largest |m[h,f]| at that time
-  double time = 0.0;
-  double overlap = 0.0;  // m[h,f] then (signed)
+  std::uint32_t head = 0;  // the head with the largest |m[h,f]| at the log point that holds
+  double time = 0.0;       // interpolated crossing time (the log point itself when it is the first)
+  double overlap = 0.0;    // m[h,f] then (signed)
 };
 
 struct SpecializationAnalysis {
-  // First time the heads' mean overlap with the mean direction reaches the
-  // threshold: the start of the unspecialized plateau.
+  // When the heads' mean overlap with the mean direction reaches the
+  // threshold (interpolated as for events): the start of the unspecialized
+  // plateau.
   std::optional<double> plateau_start;
   std::vector<SpecializationEvent> events;  // in time order; features never learned are absent
 };

@@ -179,8 +179,9 @@ enum class StreamPurpose : std::uint64_t {
   TestData = 3,
   BayesRisk = 4,
   Checks = 5,
-  LimitDraw = 6,  // the high-dimensional limit's Monte Carlo base draws (run = draw)
-  LimitRisk = 7   // the sample scoring the limit's population risk
+  LimitDraw = 6,   // the high-dimensional limit's Monte Carlo base draws (run = draw)
+  LimitRisk = 7,   // the sample scoring the limit's population risk
+  RefitSample = 8  // the sample pruning refits values on (independent of the test set)
 };
 
 // Seed of the stream for (seed, purpose, run); run distinguishes repeated runs.

@@ -63,6 +63,11 @@ class Learner {
   void predict(std::span<const double> tokens, std::uint32_t batch, std::span<double> predictions,
                std::span<double> usage = {});
 
+  // The attention weights A of a batch, [b][h][l] (batch x H x L), under the
+  // current head mask: what analyses beyond the prediction need (the output
+  // is linear in the values for these fixed weights).
+  void attention(std::span<const double> tokens, std::uint32_t batch, std::span<double> weights);
+
   // Parameter groups in the fixed order keys, values, biases (if trainable),
   // activation parameters (if any); pointers into this learner's storage.
   std::span<attnlab_parameter_group> parameter_groups() { return groups_; }
