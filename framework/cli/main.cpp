@@ -133,6 +133,15 @@ int main(int argc, char** argv) {
       ->add_option("--from-checkpoint", theory.checkpoints,
                    "Continue the limit from a trained model (<results>/checkpoints/<id>.ckpt; repeatable, one run)")
       ->allow_extra_args(false);
+  theory_command->add_flag("--optimum", theory.optimum,
+                           "Instead of the curves: the noiseless gradient flow's ends from --starts random starts, "
+                           "the best risk and the basins (optimum.csv, optimum.txt)");
+  theory_command->add_option("--starts", theory.starts, "Random starts of --optimum (default 8)")
+      ->check(CLI::Range(1, 1000));
+  theory_command
+      ->add_option("--horizon", theory.horizon,
+                   "Flow time of --optimum, in t at the config's eta (default: 10 x train.time)")
+      ->check(CLI::PositiveNumber);
   theory_command->add_flag("--plateau", theory.plateau,
                            "Instead of the curves: find the unspecialized plateau, its level and the growth rates of "
                            "the ways out (plateau.csv, plateau_modes.csv, plateau.txt)");

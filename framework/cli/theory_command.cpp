@@ -10,6 +10,7 @@
 #include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/theory/optimum_report.hpp>
 #include <attnlab/framework/theory/plateau_report.hpp>
 #include <attnlab/framework/theory/theory_run.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
@@ -126,6 +127,39 @@ int write_plateau(TheoryRun& run, ResultsFolder& folder) {
   return 0;
 }
 
+// theory --optimum: where the noiseless gradient flow ends from many starts.
+int write_optimum(TheoryRun& run, ResultsFolder& folder, const TheoryOptions& options) {
+  OptimumOptions optimum;
+  optimum.starts = options.starts;
+  optimum.horizon = options.horizon;
+  spdlog::info(
+      "the gradient flow (eta -> 0) of {} activation(s) from {} random starts each, to t = {:g} at most ({} "
+      "Monte Carlo samples)",
+      run.config().activations.size(), optimum.starts, optimum.horizon > 0 ? optimum.horizon : 10.0 * run.config().time,
+      run.config().theory.samples);
+  const auto started = std::chrono::steady_clock::now();
+  OptimumResults results;
+  results.activations = run.config().activations;
+  results.ends = run.search_optimum(optimum, results.failures);
+  if (const auto bayes = run.bayes_risk()) results.bayes_risk = bayes->mean;
+  const std::string text =
+      optimum_summary(results) +
+      fmt::format("wall time {:.1f} s\n",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  StagedFiles outputs;
+  outputs.stage(folder.file("optimum.csv"), optimum_csv(results));
+  outputs.stage(folder.file("optimum.txt"), text);
+  outputs.commit();
+  fmt::print("\n{}\nresults: {}\n", text, folder.path().string());
+  for (std::size_t i = 0; i < results.failures.size(); ++i) {
+    if (!results.failures[i].empty()) {
+      spdlog::error("activation '{}': the gradient flow failed: {}", results.activations[i], results.failures[i]);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
@@ -134,6 +168,7 @@ int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
   if (!options.checkpoints.empty() && options.config_path) {
     throw UsageError("--from-checkpoint continues the checkpoint's own config; do not pass a config file too");
   }
+  if (options.plateau && options.optimum) throw UsageError("--plateau and --optimum are two analyses: give one");
   std::optional<CheckpointStart> start;
   CompareConfig config;
   if (!options.checkpoints.empty()) {
@@ -166,6 +201,7 @@ int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
   for (const auto& id : config.activations) plugins.push_back(environment.registry.get(id, PluginKind::Activation));
   folder.write_atomically("config.toml", provenance_comments(plugins) + config.resolved_toml);
   if (options.plateau) return write_plateau(run, folder);
+  if (options.optimum) return write_optimum(run, folder, options);
   folder.write_atomically("metrics.jsonl", "");
   if (const auto bayes = run.bayes_risk()) {
     spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,

@@ -244,4 +244,29 @@ if [ -z "$out" ]; then pass "plateau.csv: the centred features, variances near t
 else echo "    $out"; fail "plateau.csv: the centred features, variances near the prior's, the larger escaping first"; fi
 check "plateau.txt states the plateau's risk and how it settled" grep -q "plateau risk .*settled" "$work/plateau/plateau.txt"
 
+# --- the optimum -------------------------------------------------------------
+if theory "${small[@]}" "${scaled_bias[@]}" --set 'activations=["softmax", "bayes-softmax"]' --optimum --starts 3 \
+     --horizon 40 --out "$work/optimum"; then pass "theory --optimum runs"
+else sed 's/^/    /' "$work/last.log"; fail "theory --optimum runs"; fi
+for f in config.toml optimum.csv optimum.txt; do check "--optimum writes $f" test -s "$work/optimum/$f"; done
+out=$($py - "$work/optimum/optimum.csv" "$work/optimum/optimum.txt" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+text = open(sys.argv[2]).read()
+problems = []
+if [(r["activation"], r["start"]) for r in rows] != [(a, str(s)) for a in ("softmax", "bayes-softmax") for s in range(3)]:
+    problems.append(f"rows {[(r['activation'], r['start']) for r in rows]}")
+for r in rows:
+    if not 0 < float(r["risk"]) < 2: problems.append(f"risk {r['risk']}")
+    if float(r["time"]) > 40: problems.append(f"time {r['time']} past the horizon")
+for a in ("softmax", "bayes-softmax"):
+    best = min(float(r["risk"]) for r in rows if r["activation"] == a)
+    if f"{a}: best risk {best:.5g} over 3 starts" not in text: problems.append(f"summary lacks {a}'s best risk {best:.5g}")
+print("; ".join(problems))
+EOF
+)
+if [ -z "$out" ]; then pass "optimum.csv: every start of every activation; optimum.txt: each one's best risk"
+else echo "    $out"; fail "optimum.csv: every start of every activation; optimum.txt: each one's best risk"; fi
+refused "--plateau with --optimum is refused" "give one" theory "${small[@]}" --plateau --optimum --out "$work/both"
+
 finish "theory CLI"

@@ -144,7 +144,8 @@ void LimitDynamics::rate(const OrderParameters& at, const FieldSample& sample, O
   rate.teachers = at.teachers;
   rate.student.resize(students, columns);
   rate.student.leftCols(students) =
-      -eta * (first_order.leftCols(students) + first_order.leftCols(students).transpose()) + eta * eta * second_order;
+      -eta * (first_order.leftCols(students) + first_order.leftCols(students).transpose()) +
+      (steps_.gradient_flow ? 0.0 : eta * eta) * second_order;
   rate.student.rightCols(at.teachers) = -eta * first_order.rightCols(at.teachers);
   if (steps_.sphere) {
     // Rescaling w_i to its norm after each step subtracts Omega_ij (rho_i + rho_j) / 2

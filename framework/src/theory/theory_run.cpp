@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -71,22 +72,15 @@ TheoryRun::TheoryRun(const CompareConfig& config, PluginRegistry& registry) : co
     initial_data = std::make_unique<DataModel>(data_plugin, with_dimension(config.data_params, initial_dimension_));
   }
   const DataModel& at_dimension = initial_data ? *initial_data : *data_;
-  const Teacher teacher{at_dimension.teacher_keys(), at_dimension.teacher_value()};
-  require_orthonormal_teacher(teacher, config.data_plugin);
-
-  // The same draw as a comparison's (comparison.cpp): every model starts there.
-  Rng init_rng(stream_seed(initial_seed_, StreamPurpose::Init));
-  RowMatrix initial(2 * config.heads, initial_dimension_);
-  init_rng.fill_normal(initial.data(), static_cast<std::size_t>(initial.size()));
-  initial *= config.init_scale;
+  initial_teacher_ = Teacher{at_dimension.teacher_keys(), at_dimension.teacher_value()};
+  require_orthonormal_teacher(initial_teacher_, config.data_plugin);
 
   for (const std::string& id : config.activations) {
     activation_plugins_.push_back(registry.get(id, PluginKind::Activation));
     const Activation activation(activation_plugins_.back(), activation_params(config, id));
-    const std::vector<double> parameters = activation.parameters();
-    steps_.push_back(limit_steps(config, !parameters.empty()));
-    initial_.push_back(order_parameters_of(initial, teacher, Eigen::VectorXd::Zero(config.heads), parameters));
+    steps_.push_back(limit_steps(config, !activation.parameters().empty()));
   }
+  initial_ = initial_states_for(initial_seed_);
   rate_schedule_ = limit_schedule(config);
   stats_.resize(config.activations.size());
   // After limit_steps (which names an optimizer without a limit): the
@@ -185,6 +179,61 @@ void TheoryRun::run_job(Job& job, const std::function<bool()>& stop_requested) {
     job.failure = e.what();
   }
   job.wall_seconds = seconds_since(start);
+}
+
+std::vector<OrderParameters> TheoryRun::initial_states_for(std::uint64_t seed) const {
+  // The same draw as a comparison's (comparison.cpp): every model starts there.
+  Rng init_rng(stream_seed(seed, StreamPurpose::Init));
+  RowMatrix initial(2 * config_.heads, initial_dimension_);
+  init_rng.fill_normal(initial.data(), static_cast<std::size_t>(initial.size()));
+  initial *= config_.init_scale;
+  std::vector<OrderParameters> states;
+  for (std::size_t model = 0; model < config_.activations.size(); ++model) {
+    const Activation activation(activation_plugins_[model], activation_params(config_, config_.activations[model]));
+    states.push_back(
+        order_parameters_of(initial, initial_teacher_, Eigen::VectorXd::Zero(config_.heads), activation.parameters()));
+  }
+  return states;
+}
+
+std::vector<std::vector<FlowEnd>> TheoryRun::search_optimum(const OptimumOptions& options,
+                                                            std::vector<std::string>& failures) {
+  const FieldSample sample = draw_sample(0);
+  const FieldSample risk_sample = draw_risk_sample();
+  const std::size_t models = config_.activations.size();
+  const double horizon = options.horizon > 0 ? options.horizon : 10.0 * config_.time;
+  std::vector<std::vector<OrderParameters>> starts;  // [start][model]
+  for (std::uint32_t s = 0; s < options.starts; ++s) starts.push_back(initial_states_for(initial_seed_ + s));
+  std::vector<std::vector<FlowEnd>> ends(models, std::vector<FlowEnd>(options.starts));
+  failures.assign(models, "");
+  std::mutex failure_lock;
+  std::atomic<std::size_t> next{0};
+  const std::size_t jobs = models * options.starts;
+  const auto worker = [&] {
+    for (std::size_t job = next++; job < jobs; job = next++) {
+      const std::size_t model = job / options.starts;
+      const auto s = static_cast<std::uint32_t>(job % options.starts);
+      try {
+        Activation activation(activation_plugins_[model], activation_params(config_, config_.activations[model]));
+        LimitSteps steps = steps_[model];
+        steps.gradient_flow = true;
+        LimitDynamics dynamics(activation, steps, config_.trainable_bias);
+        ends[model][s] = flow_to_rest(dynamics, sample, risk_sample, starts[s][model], horizon, options);
+        ends[model][s].start = s;
+      } catch (const std::exception& e) {
+        const std::lock_guard<std::mutex> hold(failure_lock);
+        if (failures[model].empty()) failures[model] = fmt::format("start {}: {}", s, e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < std::min<std::size_t>(config_.threads, jobs); ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& thread : threads) thread.join();
+  for (std::size_t model = 0; model < models; ++model) {
+    if (!failures[model].empty()) ends[model].clear();
+  }
+  return ends;
 }
 
 FieldSample TheoryRun::draw_sample(std::uint32_t draw) const {

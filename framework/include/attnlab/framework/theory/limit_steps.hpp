@@ -14,6 +14,7 @@ struct LimitSteps {
   double bias_eta = 0.0;        // biases: bias_eta / D per sample
   double activation_eta = 0.0;  // activation parameters: activation_eta / D per sample
   bool sphere = false;          // each key and value keeps its norm (sgd-sphere)
+  bool gradient_flow = false;   // drop the eta^2 (SGD noise) term: the limit eta -> 0 at fixed eta t
 };
 
 // Reads train.optimizer and its parameters. Throws UsageError, naming the

@@ -15,6 +15,7 @@
 #include <attnlab/framework/hosting/plugin_registry.hpp>
 #include <attnlab/framework/theory/limit_integrator.hpp>
 #include <attnlab/framework/theory/limit_steps.hpp>
+#include <attnlab/framework/theory/optimum_search.hpp>
 #include <attnlab/framework/theory/order_parameters.hpp>
 #include <attnlab/framework/theory/plateau_analysis.hpp>
 #include <attnlab/framework/training/compare_config.hpp>
@@ -74,9 +75,18 @@ class TheoryRun {
   std::vector<std::optional<PlateauAnalysis>> analyze_plateaus(const PlateauOptions& options,
                                                                std::vector<std::string>& failures);
 
+  // Every activation's noiseless gradient flow (optimum_search.hpp) from
+  // options.starts random initial states: start s is the comparison's
+  // initial draw with seed initial_seed() + s (start 0: this run's own), on
+  // the first draw's sample. Per activation, the ends in start order; a
+  // failed activation's are empty and its message is in `failures`.
+  std::vector<std::vector<FlowEnd>> search_optimum(const OptimumOptions& options, std::vector<std::string>& failures);
+
  private:
   struct Job;
   void run_job(Job& job, const std::function<bool()>& stop_requested);
+  // Each activation's initial state from the comparison's initial draw with `seed`.
+  std::vector<OrderParameters> initial_states_for(std::uint64_t seed) const;
   FieldSample draw_sample(std::uint32_t draw) const;
   FieldSample draw_risk_sample() const;
 
@@ -94,6 +104,7 @@ class TheoryRun {
   std::vector<LimitSteps> steps_;
   LrSchedule rate_schedule_;  // every model's steps times its factor at t
   std::vector<OrderParameters> initial_;
+  Teacher initial_teacher_;  // the teacher frame at initial_dimension_
   std::vector<TheoryModelStats> stats_;
 };
 
