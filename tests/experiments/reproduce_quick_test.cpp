@@ -113,10 +113,11 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
     // table that ran on into the next line would take the image into a cell.
     const std::string markdown = read_all(folder / "report.md");
     // One per experiment, the paired differences of activations and heads,
-    // specialization's plateau (the limit's, the scan's and its slopes), and
+    // specialization's paired event times and its plateau (the limit's, the
+    // scan's and its slopes), and
     // pruning's four more (prunable heads on the error and on the excess,
     // head roles, paired differences).
-    CHECK(occurrences(html, "<table>") == 13);
+    CHECK(occurrences(html, "<table>") == 14);
     CHECK(occurrences(markdown, "\n![") == 13);  // 10 figures and 3 final-overlap heat maps
     CHECK(occurrences(html, "<figure>") == occurrences(markdown, "\n!["));
     CHECK(occurrences(html, "src=\"data:image/png;base64,") == 13);

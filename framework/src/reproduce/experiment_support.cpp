@@ -123,6 +123,11 @@ std::string toml_array(const std::vector<double>& values) {
   return text + "]";
 }
 
+std::string seed_fraction(std::size_t successes, std::size_t seeds) {
+  const FractionInterval interval = wilson_interval(successes, seeds);
+  return fmt::format("{}/{} (95 %: {:.2f}–{:.2f})", successes, seeds, interval.low, interval.high);
+}
+
 LineFit fit_line(const std::vector<double>& x, const std::vector<double>& y) {
   const double n = static_cast<double>(x.size());
   double sx = 0, sy = 0, sxx = 0, sxy = 0;

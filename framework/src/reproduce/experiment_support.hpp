@@ -58,6 +58,8 @@ ExperimentSection run_theory(const ExperimentContext& context);
 std::string with_error(const MeanAndError& value);
 // The same with the sign always shown (a difference).
 std::string signed_with_error(const MeanAndError& value);
+// "k/n (95 %: low–high)", the Wilson interval of the fraction.
+std::string seed_fraction(std::size_t successes, std::size_t seeds);
 // "{:.4g}", "nan" for NaN.
 std::string number(double value);
 // Activation ids present in the registry, the three built-ins first, then the
