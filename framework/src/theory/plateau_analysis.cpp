@@ -233,7 +233,17 @@ PlateauAnalysis analyze_plateau(LimitDynamics& dynamics, const FieldSample& samp
   flow_until(options.newton_from);
   const Eigen::MatrixXd basis = plateau_basis(at, moments.centred);
   std::vector<double> polished = settled;
-  if (newton_on_plateau_states(projected_rate, basis, polished, options)) {
+  // Newton may land on another fixed point (e.g. the state that has learnt
+  // nothing): kept only near where the flow was heading.
+  const auto near_flow = [&] {
+    double moved = 0.0, size = 0.0;
+    for (std::size_t i = 0; i < settled.size(); ++i) {
+      moved = std::max(moved, std::fabs(polished[i] - settled[i]));
+      size = std::max(size, std::fabs(settled[i]));
+    }
+    return moved <= options.newton_reach * (1.0 + size);
+  };
+  if (newton_on_plateau_states(projected_rate, basis, polished, options) && near_flow()) {
     settled = polished;
     analysis.converged = true;
   } else {

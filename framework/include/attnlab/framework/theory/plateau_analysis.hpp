@@ -34,6 +34,7 @@ struct PlateauOptions {
   double rate_tolerance = 1e-5;
   double newton_from = 1e-2;  // the flow runs until its rate is below this, then Newton's method
   std::uint32_t newton_iterations = 20;
+  double newton_reach = 0.1;  // Newton's point is kept within this (relative) of the flow's
   double max_time = 16384.0;  // the flow gives up (converged = false) past this time
   double integration_tolerance = 1e-4;
   double jacobian_step = 1e-5;   // relative finite-difference step
