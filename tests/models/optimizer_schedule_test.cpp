@@ -14,29 +14,11 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// One vector per role, with values and gradients whose steps are exact in
-// binary at the rates below.
-struct Small {
-  std::vector<double> keys{1.0, -2.0}, values{0.5, 1.5}, biases{0.25, -0.75}, activation{2.0};
-  std::vector<double> grad_keys{4.0, 8.0}, grad_values{-2.0, 1.0}, grad_biases{1.0, -3.0}, grad_activation{0.5};
-  std::vector<attnlab_parameter_group> groups{
-      {ATTNLAB_GROUP_KEYS, 1, 2, keys.data(), grad_keys.data()},
-      {ATTNLAB_GROUP_VALUES, 1, 2, values.data(), grad_values.data()},
-      {ATTNLAB_GROUP_BIASES, 1, 2, biases.data(), grad_biases.data()},
-      {ATTNLAB_GROUP_ACTIVATION, 1, 1, activation.data(), grad_activation.data()}};
-  Small() = default;
-  Small(const Small&) = delete;
-  std::vector<double> all() const {
-    std::vector<double> out;
-    for (const auto* v : {&keys, &values, &biases, &activation}) out.insert(out.end(), v->begin(), v->end());
-    return out;
-  }
-};
 
 // The change of every parameter in one step of `optimizer` at `info`.
 std::vector<double> moved(const std::string& id, const std::string& params, attnlab_step_info info) {
   Optimizer optimizer = make_optimizer(id, params);
-  Small p;
+  SmallParameters p;
   const std::vector<double> before = p.all();
   optimizer.initialize(p.groups);
   optimizer.step(info, p.groups);
@@ -98,7 +80,7 @@ TEST_CASE("the constant schedule, given or not, steps bit for bit as before", "[
     INFO(id);
     Optimizer plain = make_optimizer(id, "eta = 0.3");
     Optimizer constant = make_optimizer(id, "eta = 0.3; schedule = constant");
-    Small a, b;
+    SmallParameters a, b;
     plain.initialize(a.groups);
     constant.initialize(b.groups);
     for (std::uint64_t step = 0; step < 5; ++step) {

@@ -51,19 +51,6 @@ struct Parameters {
   }
 };
 
-// One vector per role, with values and gradients whose steps are exact in
-// binary, so that the expected values can be written down.
-struct SmallParameters {
-  std::vector<double> keys{1.0, -2.0}, values{0.5, 1.5}, biases{0.25, -0.75}, activation{2.0};
-  std::vector<double> grad_keys{4.0, 8.0}, grad_values{-2.0, 1.0}, grad_biases{1.0, -3.0}, grad_activation{0.5};
-  std::vector<attnlab_parameter_group> groups{
-      {ATTNLAB_GROUP_KEYS, 1, 2, keys.data(), grad_keys.data()},
-      {ATTNLAB_GROUP_VALUES, 1, 2, values.data(), grad_values.data()},
-      {ATTNLAB_GROUP_BIASES, 1, 2, biases.data(), grad_biases.data()},
-      {ATTNLAB_GROUP_ACTIVATION, 1, 1, activation.data(), grad_activation.data()}};
-  SmallParameters() = default;
-  SmallParameters(const SmallParameters&) = delete;
-};
 
 double norm3(const double* v) {
   return std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);

@@ -44,11 +44,7 @@ ExperimentSetting setting(bool quick) {
 // sample is shared with the training data or the test set.
 TestSet refit_sample(DataModel& data, std::uint64_t seed, std::uint32_t size) {
   Rng rng(stream_seed(seed, StreamPurpose::RefitSample));
-  TestSet sample{size, data.length(), data.dimension(), {}, {}};
-  sample.tokens.resize(std::size_t{size} * data.length() * data.dimension());
-  sample.labels.resize(size);
-  data.sample(rng, size, sample.tokens, sample.labels);
-  return sample;
+  return draw_samples(data, rng, size);
 }
 
 // The span values are refit in: the keys, the teacher keys and the teacher

@@ -6,13 +6,17 @@
 
 namespace attnlab {
 
+TestSet draw_samples(DataModel& data, Rng& rng, std::uint32_t size) {
+  TestSet samples{size, data.length(), data.dimension(), {}, {}};
+  samples.tokens.resize(std::size_t{size} * data.length() * data.dimension());
+  samples.labels.resize(size);
+  data.sample(rng, size, samples.tokens, samples.labels);
+  return samples;
+}
+
 TestSet make_test_set(DataModel& data, std::uint64_t seed, std::uint32_t size) {
   Rng rng(stream_seed(seed, StreamPurpose::TestData));
-  TestSet test_set{size, data.length(), data.dimension(), {}, {}};
-  test_set.tokens.resize(std::size_t{size} * data.length() * data.dimension());
-  test_set.labels.resize(size);
-  data.sample(rng, size, test_set.tokens, test_set.labels);
-  return test_set;
+  return draw_samples(data, rng, size);
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // matrices and head usage.
 #pragma once
 
+#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/training/learner.hpp>
 #include <attnlab/sdk/types.hpp>
@@ -26,6 +27,8 @@ struct TestSet {
 // test-data stream, so a later process (e.g. `attnlab prune`) draws the very
 // samples the run was scored on.
 TestSet make_test_set(DataModel& data, std::uint64_t seed, std::uint32_t size);
+// `size` samples from `rng` in the test set's layout (e.g. a refit sample).
+TestSet draw_samples(DataModel& data, Rng& rng, std::uint32_t size);
 
 // Teacher directions: keys F x D, value D (squared norms D).
 struct Teacher {
