@@ -32,8 +32,8 @@ constexpr const char* kArms[] = {"constant", "decayed"};
 ExperimentSetting setting(bool quick) {
   ExperimentSetting setting;
   // Softmax cannot express the Bayes predictor: its fraction shows what the
-  // criterion gives a model that cannot reach the Bayes risk. It costs no wall
-  // time, since the lockstep pool trains the two models on the two threads.
+  // criterion gives a model that cannot reach the Bayes risk. It shares the
+  // batches, and the lockstep pool trains one model per thread.
   setting.activations = {"softmax", "bayes-softmax"};
   setting.prior = "prior = \"discrete\"\nsupport = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.5]]\nweights = [1.0, 1.0, 1.0]";
   setting.time = quick ? 2000.0 : 20000.0;
