@@ -175,10 +175,10 @@ int main(int argc, char** argv) {
       "reproduce", "Run the paper's experiments (figures, tables, report.md and report.html in a results folder)");
   reproduce_command
       ->add_option("experiment", reproduce.experiment,
-                   "specialization, activations, heads, pruning or all (the paper's claims); theory (the D -> "
-                   "infinity limit against simulations)")
+                   "specialization, activations, heads, pruning, basins or all (the paper's claims and how often "
+                   "Bayes-softmax reaches the Bayes risk); theory (the D -> infinity limit against simulations)")
       ->required()
-      ->check(CLI::IsMember({"specialization", "activations", "heads", "pruning", "all", "theory"}));
+      ->check(CLI::IsMember({"specialization", "activations", "heads", "pruning", "basins", "all", "theory"}));
   reproduce_command->add_flag("--quick", reproduce.settings.quick, "Small settings that run in minutes");
   reproduce_command->add_option("--seeds", reproduce.settings.seeds, "Seeds per setting (default: the experiment's)")
       ->check(count_in(1, 100000));

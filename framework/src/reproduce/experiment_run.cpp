@@ -14,8 +14,10 @@ const ModelTrace& ExperimentRun::model(const std::string& activation) const {
 }
 
 ExperimentRun run_experiment(const CompareConfig& config, PluginRegistry& registry,
-                             const std::function<void(Comparison&)>& after_training) {
+                             const std::function<void(Comparison&)>& after_training,
+                             const std::function<void(Comparison&)>& before_training) {
   Comparison comparison(config, registry);
+  if (before_training) before_training(comparison);
   ExperimentRun run;
   run.config = config;
   run.bayes_risk = comparison.bayes_risk();

@@ -36,9 +36,10 @@ CompareConfig ExperimentContext::config(const std::string& toml, const std::vect
 }
 
 ExperimentRun ExperimentContext::run(const CompareConfig& config, const std::string& label,
-                                     const std::function<void(Comparison&)>& after_training) const {
+                                     const std::function<void(Comparison&)>& after_training,
+                                     const std::function<void(Comparison&)>& before_training) const {
   const auto start = std::chrono::steady_clock::now();
-  ExperimentRun result = run_experiment(config, registry, after_training);
+  ExperimentRun result = run_experiment(config, registry, after_training, before_training);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (progress) {
     std::string line = fmt::format("{} {}: ", folder.filename().string(), label);

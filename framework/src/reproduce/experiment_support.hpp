@@ -18,7 +18,7 @@ namespace attnlab::reproduce {
 
 // The most seeds any experiment uses by default (run_reproduce checks the
 // seed range against it before anything runs).
-inline constexpr std::uint32_t kMostDefaultSeeds = 5;
+inline constexpr std::uint32_t kMostDefaultSeeds = 30;
 
 struct ExperimentContext {
   ReproduceOptions options;
@@ -39,7 +39,8 @@ struct ExperimentContext {
   CompareConfig config(const std::string& toml, const std::vector<std::string>& overrides, std::uint64_t seed) const;
   // Trains and reports progress as "<experiment> <label>: ...".
   ExperimentRun run(const CompareConfig& config, const std::string& label,
-                    const std::function<void(Comparison&)>& after_training = {}) const;
+                    const std::function<void(Comparison&)>& after_training = {},
+                    const std::function<void(Comparison&)>& before_training = {}) const;
 };
 
 // What an experiment contributes to the report.
@@ -53,6 +54,7 @@ ExperimentSection run_activations(const ExperimentContext& context);
 ExperimentSection run_heads(const ExperimentContext& context);
 ExperimentSection run_pruning(const ExperimentContext& context);
 ExperimentSection run_theory(const ExperimentContext& context);
+ExperimentSection run_basins(const ExperimentContext& context);
 
 // "0.5234 ± 0.0041" (4 significant digits, error with 2).
 std::string with_error(const MeanAndError& value);

@@ -11,7 +11,7 @@
 namespace attnlab {
 
 const std::vector<std::string>& reproduce_experiment_names() {
-  static const std::vector<std::string> names = {"specialization", "activations", "heads", "pruning"};
+  static const std::vector<std::string> names = {"specialization", "activations", "heads", "pruning", "basins"};
   return names;
 }
 
@@ -22,6 +22,7 @@ reproduce::ExperimentSection run_one(const std::string& name, const reproduce::E
   if (name == "activations") return reproduce::run_activations(context);
   if (name == "heads") return reproduce::run_heads(context);
   if (name == "theory") return reproduce::run_theory(context);
+  if (name == "basins") return reproduce::run_basins(context);
   return reproduce::run_pruning(context);
 }
 
@@ -31,7 +32,7 @@ void check_reproduce_options(const std::string& name, const ReproduceOptions& op
   const auto& names = reproduce_experiment_names();
   if (name != "all" && name != "theory" && std::find(names.begin(), names.end(), name) == names.end()) {
     throw UsageError("unknown experiment '" + name +
-                     "' (known: specialization, activations, heads, pruning, all, and theory)");
+                     "' (known: specialization, activations, heads, pruning, basins, all, and theory)");
   }
   // No experiment uses more seeds than this.
   const std::uint64_t seed_count = options.seeds > 0 ? options.seeds : reproduce::kMostDefaultSeeds;

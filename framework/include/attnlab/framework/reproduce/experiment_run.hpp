@@ -37,9 +37,12 @@ struct ExperimentRun {
   const ModelTrace& model(const std::string& activation) const;
 };
 
-// Trains `config` to the end; `after_training` sees the trained comparison
-// (e.g. to prune its models) before it is destroyed.
+// Trains `config` to the end; `before_training` sees the fresh comparison
+// (e.g. to warm-start its models) before the first step and log point,
+// `after_training` the trained one (e.g. to prune its models) before it is
+// destroyed.
 ExperimentRun run_experiment(const CompareConfig& config, PluginRegistry& registry,
-                             const std::function<void(Comparison&)>& after_training = {});
+                             const std::function<void(Comparison&)>& after_training = {},
+                             const std::function<void(Comparison&)>& before_training = {});
 
 }  // namespace attnlab

@@ -21,7 +21,8 @@ struct ReproduceOptions {
   std::uint32_t threads = 2;     // per comparison
 };
 
-// "specialization", "activations", "heads", "pruning" (in the order `all` runs them).
+// "specialization", "activations", "heads", "pruning", "basins" (in the order
+// `all` runs them).
 const std::vector<std::string>& reproduce_experiment_names();
 
 // Throws UsageError when `name` is not an experiment or the seeds would run
