@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -77,7 +79,8 @@ double mean_of(const std::vector<Row>& rows, const std::string& column, const st
 }  // namespace
 
 TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and the paper's claims", "[reproduce]") {
-  const fs::path folder = fs::temp_directory_path() / "attnlab_reproduce_quick_test";
+  // A folder of this process's own: two builds' tests may run at once.
+  const fs::path folder = fs::temp_directory_path() / ("attnlab_reproduce_quick_test." + std::to_string(::getpid()));
   fs::remove_all(folder);
   fs::create_directories(folder);
   auto registry = attnlab::test::builtin_registry();
