@@ -14,7 +14,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-
 // The change of every parameter in one step of `optimizer` at `info`.
 std::vector<double> moved(const std::string& id, const std::string& params, attnlab_step_info info) {
   Optimizer optimizer = make_optimizer(id, params);

@@ -51,7 +51,6 @@ struct Parameters {
   }
 };
 
-
 double norm3(const double* v) {
   return std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 }
