@@ -95,6 +95,18 @@ std::vector<ModelStatus> final_statuses(const LogPoint& last, const TheoryRun& r
   return statuses;
 }
 
+// 1 after logging the first activation whose `analysis` failed, else 0.
+int exit_status(const std::vector<std::string>& activations, const std::vector<std::string>& failures,
+                const char* analysis) {
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    if (!failures[i].empty()) {
+      spdlog::error("activation '{}': {} failed: {}", activations[i], analysis, failures[i]);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 // theory --plateau: the analysis of every activation's plateau, written
 // beside the config.
 int write_plateau(TheoryRun& run, ResultsFolder& folder) {
@@ -118,13 +130,7 @@ int write_plateau(TheoryRun& run, ResultsFolder& folder) {
   outputs.stage(folder.file("plateau.txt"), text);
   outputs.commit();
   fmt::print("\n{}\nresults: {}\n", text, folder.path().string());
-  for (std::size_t i = 0; i < results.failures.size(); ++i) {
-    if (!results.failures[i].empty()) {
-      spdlog::error("activation '{}': the plateau analysis failed: {}", results.activations[i], results.failures[i]);
-      return 1;
-    }
-  }
-  return 0;
+  return exit_status(results.activations, results.failures, "the plateau analysis");
 }
 
 // theory --optimum: where the noiseless gradient flow ends from many starts.
@@ -151,13 +157,7 @@ int write_optimum(TheoryRun& run, ResultsFolder& folder, const TheoryOptions& op
   outputs.stage(folder.file("optimum.txt"), text);
   outputs.commit();
   fmt::print("\n{}\nresults: {}\n", text, folder.path().string());
-  for (std::size_t i = 0; i < results.failures.size(); ++i) {
-    if (!results.failures[i].empty()) {
-      spdlog::error("activation '{}': the gradient flow failed: {}", results.activations[i], results.failures[i]);
-      return 1;
-    }
-  }
-  return 0;
+  return exit_status(results.activations, results.failures, "the gradient flow");
 }
 
 }  // namespace

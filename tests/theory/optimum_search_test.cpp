@@ -2,8 +2,8 @@
 // linear in eta (a gradient), the flow never raises the risk of the sample
 // it descends, and basins group ends by risk.
 #include "../experiments/test_plugins.hpp"
+#include "random_state.hpp"
 
-#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/theory/field_sample.hpp>
 #include <attnlab/framework/theory/optimum_search.hpp>
@@ -21,15 +21,6 @@ constexpr const char* kData =
     "weights = [1.0, 1.0, 1.0]\ndelta = 0.1\n";
 constexpr std::uint32_t kHeads = 3;
 
-OrderParameters random_start(const DataModel& data, std::uint64_t seed) {
-  const Teacher teacher{data.teacher_keys(), data.teacher_value()};
-  RowMatrix w(2 * kHeads, data.dimension());
-  Rng rng(seed);
-  rng.fill_normal(w.data(), static_cast<std::size_t>(w.size()));
-  w *= 0.5;
-  return order_parameters_of(w, teacher, Eigen::VectorXd::Zero(kHeads), {});
-}
-
 }  // namespace
 
 TEST_CASE("the gradient flow's drift is linear in eta, and with SGD noise it is not") {
@@ -37,7 +28,7 @@ TEST_CASE("the gradient flow's drift is linear in eta, and with SGD noise it is 
   DataModel data(registry.get("single-location", PluginKind::DataModel), kData);
   const FieldSample sample = draw_field_sample(data, 3, 1024, kHeads);
   Activation activation(registry.get("bayes-softmax", PluginKind::Activation));
-  const OrderParameters start = random_start(data, 4);
+  const OrderParameters start = test::random_state(data, kHeads, 0.5, 4);
   for (const bool flow : {true, false}) {
     LimitSteps steps{0.1, 0.1, 0.0, false};
     steps.gradient_flow = flow;
@@ -65,7 +56,7 @@ TEST_CASE("the gradient flow lowers the risk of the sample it descends, from eve
   steps.gradient_flow = true;
   LimitDynamics dynamics(activation, steps, true);
   for (const std::uint64_t seed : {6, 7}) {
-    const OrderParameters start = random_start(data, seed);
+    const OrderParameters start = test::random_state(data, kHeads, 0.5, seed);
     const FlowEnd end = flow_to_rest(dynamics, sample, sample, start, 200.0, OptimumOptions{});
     const double before = dynamics.measure(start, sample).risk;
     INFO("seed " << seed << ": " << before << " -> " << end.risk);

@@ -4,8 +4,8 @@
 // their sampling error, and a small perturbation along the fastest feature
 // mode grows at the mode's eigenvalue when the full limit is integrated.
 #include "../experiments/test_plugins.hpp"
+#include "random_state.hpp"
 
-#include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/theory/field_sample.hpp>
 #include <attnlab/framework/theory/limit_integrator.hpp>
@@ -25,15 +25,6 @@ using namespace attnlab;
 constexpr const char* kData = "D = 400\nL = 6\nmean = [0.0, 0.0, 1.5]\nstd = [2.5, 1.5, 0.0]\ndelta = 0.1\n";
 constexpr std::uint32_t kHeads = 3;
 
-OrderParameters random_start(const DataModel& data, std::uint64_t seed) {
-  const Teacher teacher{data.teacher_keys(), data.teacher_value()};
-  RowMatrix w(2 * kHeads, data.dimension());
-  Rng rng(seed);
-  rng.fill_normal(w.data(), static_cast<std::size_t>(w.size()));
-  w *= 0.3;
-  return order_parameters_of(w, teacher, Eigen::VectorXd::Zero(kHeads), {});
-}
-
 double largest(const std::vector<double>& values) {
   double m = 0.0;
   for (const double v : values) m = std::max(m, std::fabs(v));
@@ -45,7 +36,7 @@ double largest(const std::vector<double>& values) {
 TEST_CASE("the plateau projection is idempotent, averages heads and clears centred features") {
   auto registry = test::builtin_registry();
   DataModel data(registry.get("single-location", PluginKind::DataModel), kData);
-  OrderParameters state = random_start(data, 4);
+  OrderParameters state = test::random_state(data, kHeads, 0.3, 4);
   const std::vector<bool> centred{true, true, false};
   project_to_plateau_states(state, centred);
   OrderParameters again = state;
@@ -87,7 +78,8 @@ TEST_CASE("the plateau is a fixed point left fastest through the larger-variance
   const FieldSample risk_sample = draw_field_sample(data, 12, 4096, kHeads);
   Activation activation(registry.get("softmax", PluginKind::Activation));
   LimitDynamics dynamics(activation, {0.5, 0.5, 0.0, false}, true);
-  const PlateauAnalysis plateau = analyze_plateau(dynamics, sample, risk_sample, random_start(data, 5));
+  const PlateauAnalysis plateau =
+      analyze_plateau(dynamics, sample, risk_sample, test::random_state(data, kHeads, 0.3, 5));
 
   REQUIRE(plateau.converged);
   // The head-symmetric flow's fixed point: its projected drift is below the

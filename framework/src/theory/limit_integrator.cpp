@@ -184,4 +184,36 @@ bool integrate_limit(const LimitRhs& derivative, std::vector<double>& state, con
   return ros2.integrate(state, request, stats);
 }
 
+RestSearch integrate_to_rest(const LimitRhs& derivative, std::vector<double>& state, double start, double horizon,
+                             double rate_tolerance, double integration_tolerance) {
+  std::vector<double> rate;
+  const auto at_rest = [&](const std::vector<double>& point) {
+    derivative(0.0, point, rate);
+    return std::all_of(rate.begin(), rate.end(), [&](double v) { return std::fabs(v) < rate_tolerance; });
+  };
+  RestSearch search{start, at_rest(state)};
+  if (search.at_rest) return search;
+  std::vector<double> times;
+  for (double t = 1.0; t < horizon; t *= 2.0) {
+    if (t > start) times.push_back(t);
+  }
+  if (horizon > start) times.push_back(horizon);
+  if (times.empty()) return search;
+
+  std::vector<double> moving = state;
+  IntegrationRequest request;
+  request.start = start;
+  request.times = times;
+  request.tolerance = integration_tolerance;
+  request.at_time = [&](std::size_t index, const std::vector<double>& reached) {
+    state = reached;
+    search.time = times[index];
+    search.at_rest = at_rest(reached);
+  };
+  request.stop_requested = [&] { return search.at_rest; };
+  IntegrationStats stats;
+  integrate_limit(derivative, moving, request, stats);
+  return search;
+}
+
 }  // namespace attnlab

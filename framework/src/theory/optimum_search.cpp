@@ -24,29 +24,14 @@ FlowEnd flow_to_rest(LimitDynamics& dynamics, const FieldSample& sample, const F
     dynamics.rate(at, sample, rate);
     to_vector(rate, out);
   };
-  std::vector<double> times;
-  for (double t = 1.0; t < horizon; t *= 2.0) times.push_back(t);
-  times.push_back(horizon);
-
   FlowEnd end;
-  std::vector<double> state, drift, reached_state;
+  std::vector<double> state;
   to_vector(start, state);
-  reached_state = state;
-  IntegrationRequest request;
-  request.times = times;
-  request.tolerance = options.integration_tolerance;
-  request.at_time = [&](std::size_t index, const std::vector<double>& reached) {
-    reached_state = reached;
-    end.time = times[index];
-    flow(0.0, reached, drift);
-    double largest = 0.0;
-    for (const double v : drift) largest = std::max(largest, std::fabs(v));
-    end.settled = largest < options.rate_tolerance;
-  };
-  request.stop_requested = [&] { return end.settled; };
-  IntegrationStats stats;
-  integrate_limit(flow, state, request, stats);
-  from_vector(reached_state, at);
+  const RestSearch search =
+      integrate_to_rest(flow, state, 0.0, horizon, options.rate_tolerance, options.integration_tolerance);
+  end.time = search.time;
+  end.settled = search.at_rest;
+  from_vector(state, at);
   end.state = at;
   end.risk = dynamics.measure(at, risk_sample).risk;
   end.used_heads = used_heads(at);

@@ -200,35 +200,13 @@ PlateauAnalysis analyze_plateau(LimitDynamics& dynamics, const FieldSample& samp
   // The projected flow, reported on a doubling time grid until it is near
   // the plateau; Newton's method in the head-symmetric coordinates then
   // lands on it (the flow alone creeps along its slow directions).
-  std::vector<double> state;
-  to_vector(at, state);
-  std::vector<double> times;
-  for (double t = 1.0; t <= options.max_time; t *= 2.0) times.push_back(t);
-  std::vector<double> settled = state;
-  std::vector<double> drift;
+  std::vector<double> settled;
+  to_vector(at, settled);
   const auto flow_until = [&](double tolerance) {
-    projected_rate(0.0, settled, drift);
-    if (largest_magnitude(drift) < tolerance) return true;
-    bool reached = false;
-    std::vector<double> moving = settled;
-    std::vector<double> later;
-    for (const double t : times) {
-      if (t > analysis.settle_time) later.push_back(t);
-    }
-    IntegrationRequest request;
-    request.start = analysis.settle_time;
-    request.times = later;
-    request.tolerance = options.integration_tolerance;
-    request.at_time = [&](std::size_t index, const std::vector<double>& now) {
-      settled = now;
-      analysis.settle_time = later[index];
-      projected_rate(0.0, now, drift);
-      reached = largest_magnitude(drift) < tolerance;
-    };
-    request.stop_requested = [&] { return reached; };
-    IntegrationStats stats;
-    if (!later.empty()) integrate_limit(projected_rate, moving, request, stats);
-    return reached;
+    const RestSearch search = integrate_to_rest(projected_rate, settled, analysis.settle_time, options.max_time,
+                                                tolerance, options.integration_tolerance);
+    analysis.settle_time = search.time;
+    return search.at_rest;
   };
   flow_until(options.newton_from);
   const Eigen::MatrixXd basis = plateau_basis(at, moments.centred);
@@ -259,6 +237,7 @@ PlateauAnalysis analyze_plateau(LimitDynamics& dynamics, const FieldSample& samp
   // The full drift's Jacobian by central differences (the sample is fixed,
   // so the differences see no sampling noise).
   std::vector<double> here = settled;
+  std::vector<double> drift;
   full_rate(here, drift);
   analysis.largest_rate = largest_magnitude(drift);
   const Eigen::Index n = static_cast<Eigen::Index>(settled.size());

@@ -41,4 +41,16 @@ struct IntegrationRequest {
 bool integrate_limit(const LimitRhs& derivative, std::vector<double>& state, const IntegrationRequest& request,
                      IntegrationStats& stats);
 
+// Until the flow is at rest: integrates the autonomous `derivative` from
+// `state` at time `start`, reporting on the doubling grid 1, 2, 4, ... (its
+// points after `start`) and at `horizon`, and stops at the first point
+// (`start` included) where every |rate| is below `rate_tolerance`. `state`
+// and `time` are then the last point reached.
+struct RestSearch {
+  double time = 0.0;
+  bool at_rest = false;
+};
+RestSearch integrate_to_rest(const LimitRhs& derivative, std::vector<double>& state, double start, double horizon,
+                             double rate_tolerance, double integration_tolerance);
+
 }  // namespace attnlab
