@@ -7,6 +7,7 @@
 #include <attnlab/framework/common/random.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
+#include <attnlab/framework/theory/bayes_point.hpp>
 #include <attnlab/framework/theory/field_sample.hpp>
 #include <attnlab/framework/theory/limit_dynamics.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
@@ -210,35 +211,43 @@ TEST_CASE("the population risk at given overlaps matches the test error of the v
   }
 }
 
-TEST_CASE("Bayes-softmax at the Bayes-optimal overlaps has the Bayes risk") {
+TEST_CASE("Bayes-softmax at the Bayes-optimal point has the Bayes risk, heads sharing a point included") {
   auto registry = test::builtin_registry();
-  // Two support points +-a e_1 with unequal weights, one head each.
-  const double a = 2.5;
-  DataModel data(registry.get("single-location", PluginKind::DataModel),
-                 "D = 100\nL = 8\nprior = discrete\nsupport = [[2.5, 0.0], [-2.5, 0.0]]\nweights = [0.7, 0.3]\n"
-                 "delta = 0.2\n");
-  OrderParameters optimal;
-  optimal.heads = 2;
-  optimal.teachers = 3;
-  optimal.student = RowMatrix::Zero(4, 7);
-  // Keys k_h = theta_h (in the teacher frame), values v_h = v*.
-  const double theta[2] = {a, -a};
-  for (int h = 0; h < 2; ++h) {
-    for (int g = 0; g < 2; ++g) optimal.student(h, g) = theta[h] * theta[g];
-    optimal.student(h, 4) = theta[h];  // m[h, 1]
-    for (int g = 0; g < 2; ++g) optimal.student(2 + h, 2 + g) = 1.0;
-    optimal.student(2 + h, 6) = 1.0;  // r_h
+  struct Prior {
+    std::string text;
+    std::vector<std::vector<double>> support;
+    std::vector<double> weights;
+    std::uint32_t heads;
+  };
+  // Two points with unequal weights, one head each; three points on four
+  // heads, two of which share a point and split its weight.
+  const std::vector<Prior> priors = {
+      {"support = [[2.5, 0.0], [-2.5, 0.0]]\nweights = [0.7, 0.3]\n", {{2.5, 0.0}, {-2.5, 0.0}}, {0.7, 0.3}, 2},
+      {"support = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.0]]\nweights = [0.5, 0.2, 0.3]\n",
+       {{2.5, 0.0}, {-2.5, 0.0}, {0.0, 2.0}},
+       {0.5, 0.2, 0.3},
+       4}};
+  for (const Prior& prior : priors) {
+    DataModel data(registry.get("single-location", PluginKind::DataModel),
+                   "D = 100\nL = 8\nprior = discrete\n" + prior.text + "delta = 0.2\n");
+    const OrderParameters optimal = bayes_point(prior.support, prior.weights, prior.heads);
+    Activation activation(registry.get("bayes-softmax", PluginKind::Activation));
+    LimitDynamics dynamics(activation, {0.1, 0.1, 0.0, false}, true);
+    const auto [risk, risk_error] = limit_risk(dynamics, data, optimal, 4, 1 << 15);
+    Rng rng(4);
+    const BayesRiskEstimate bayes = estimate_bayes_risk(data, rng, 1 << 18);
+    INFO(prior.text << "limit " << risk << " +- " << risk_error << ", Bayes risk " << bayes.mean << " +- "
+                    << bayes.standard_error);
+    CHECK(std::abs(risk - bayes.mean) <= 4.0 * std::hypot(risk_error, bayes.standard_error));
+    CHECK(risk_error < 0.005);
+    // Softmax at the same overlaps normalizes each head on its own: it is
+    // not the Bayes predictor there.
+    Activation softmax(registry.get("softmax", PluginKind::Activation));
+    LimitDynamics softmax_dynamics(softmax, {0.1, 0.1, 0.0, false}, true);
+    CHECK(limit_risk(softmax_dynamics, data, optimal, 4, 1 << 15).first > bayes.mean + 0.05);
   }
-  optimal.biases.resize(2);
-  optimal.biases << std::log(0.7) - a * a / 2, std::log(0.3) - a * a / 2;
-  Activation activation(registry.get("bayes-softmax", PluginKind::Activation));
-  LimitDynamics dynamics(activation, {0.1, 0.1, 0.0, false}, true);
-  const auto [risk, risk_error] = limit_risk(dynamics, data, optimal, 4, 1 << 15);
-  Rng rng(4);
-  const BayesRiskEstimate bayes = estimate_bayes_risk(data, rng, 1 << 18);
-  INFO("limit " << risk << " +- " << risk_error << ", Bayes risk " << bayes.mean << " +- " << bayes.standard_error);
-  CHECK(std::abs(risk - bayes.mean) <= 4.0 * std::hypot(risk_error, bayes.standard_error));
-  CHECK(risk_error < 0.005);
+  CHECK_THROWS_WITH(bayes_point({{1.0}, {-1.0}, {2.0}}, {1.0, 1.0, 1.0}, 2),
+                    Catch::Matchers::Contains("H = 2 < 3 points"));
 }
 
 TEST_CASE("without signal the limit keeps m = 0 exactly, as the exact ODE does") {

@@ -1,12 +1,15 @@
 // Final excess risk against signal strength, for every activation present,
 // with the Bayes risk curve.
 #include "experiment_support.hpp"
+#include "limit_optimum.hpp"
 
 #include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/reports/report.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace attnlab::reproduce {
@@ -49,6 +52,12 @@ ExperimentSection run_activations(const ExperimentContext& context) {
   const std::string& reference = activations.front();
   std::map<std::string, std::vector<MeanAndError>> paired;
   std::vector<MeanAndError> bayes, bayes_test;
+  // The limit's gradient flow at every strength: the lowest risk it reaches.
+  const LimitOptimumSettings limit_settings = limit_optimum_settings(context);
+  const std::vector<double> limit_strengths =
+      context.pick(std::vector<double>{0.5, 1.0, 2.0}, std::vector<double>{1.0});
+  std::map<std::string, std::vector<double>> limit_excess;  // activation -> per strength
+  std::string limit_csv = "lambda,activation,start,risk,settled,flow_time,bayes_risk\n";
   for (const double lambda : strengths) {
     std::map<std::string, std::vector<double>> excess_samples, error_samples;
     std::map<std::string, std::vector<double>> finished;  // per seed; NaN where the model stopped
@@ -79,8 +88,24 @@ ExperimentSection run_activations(const ExperimentContext& context) {
       error[id].push_back(mean_and_error(error_samples[id]));
       if (id != reference) paired[id].push_back(paired_difference(finished[id], finished[reference]));
     }
+    // The limit for the paper's three activations at three strengths (one in
+    // the quick run): the examples' flows and the other strengths would
+    // more than double the experiment's time.
+    if (std::find(limit_strengths.begin(), limit_strengths.end(), lambda) == limit_strengths.end()) {
+      for (const char* id : {"softmax", "softmax1", "bayes-softmax"}) limit_excess[id].push_back(std::nan(""));
+      continue;
+    }
+    std::vector<std::string> limit_overrides = overrides;
+    limit_overrides.push_back("activations=[\"softmax\", \"softmax1\", \"bayes-softmax\"]");
+    const LimitOptimum limit =
+        limit_optimum(context, toml, limit_overrides, limit_settings, fmt::format("lambda {}", lambda));
+    for (std::size_t m = 0; m < limit.activations.size(); ++m) {
+      limit_excess[limit.activations[m]].push_back(limit.best[m] - limit.bayes_risk);
+    }
+    limit_csv += limit.csv_rows(fmt::format("{}", lambda));
   }
   context.write("activations.csv", csv);
+  context.write("limit_optimum.csv", limit_csv);
 
   Figure error_figure = make_figure("final test error against signal strength",
                                     "signal strength lambda (prior mean and std scaled by lambda)", "test MSE");
@@ -100,6 +125,17 @@ ExperimentSection run_activations(const ExperimentContext& context) {
     error_figure.series.push_back(std::move(e));
     excess_figure.series.push_back(std::move(x));
   }
+  for (const auto& id : activations) {
+    if (limit_excess.count(id) == 0) continue;
+    const std::vector<double>& values = limit_excess[id];
+    FigureSeries limit = make_series(id + " (limit: best flow end)", FigureSeries::Style::Dashed);
+    for (std::size_t i = 0; i < strengths.size(); ++i) {
+      if (std::isnan(values[i])) continue;  // no limit at this strength (quick run)
+      limit.x.push_back(strengths[i]);
+      limit.y.push_back(values[i]);
+    }
+    excess_figure.series.push_back(std::move(limit));
+  }
   FigureSeries bayes_series = make_series("Bayes risk", FigureSeries::Style::Dashed);
   for (std::size_t i = 0; i < strengths.size(); ++i) {
     bayes_series.x.push_back(strengths[i]);
@@ -111,6 +147,9 @@ ExperimentSection run_activations(const ExperimentContext& context) {
 
   std::vector<std::string> header = {"lambda", "Bayes risk", "Bayes on the test sets"};
   for (const auto& id : activations) header.push_back(id + " excess");
+  for (const auto& id : activations) {
+    if (limit_excess.count(id) != 0) header.push_back(id + " limit excess");
+  }
   std::vector<std::string> paired_header = {"lambda"};
   for (const auto& id : activations) {
     if (id != reference) paired_header.push_back(id + " - " + reference);
@@ -119,6 +158,11 @@ ExperimentSection run_activations(const ExperimentContext& context) {
   for (std::size_t i = 0; i < strengths.size(); ++i) {
     std::vector<std::string> row = {fmt::format("{}", strengths[i]), number(bayes[i].mean), with_error(bayes_test[i])};
     for (const auto& id : activations) row.push_back(with_error(excess[id][i]));
+    for (const auto& id : activations) {
+      if (limit_excess.count(id) == 0) continue;
+      const double value = limit_excess[id][i];
+      row.push_back(std::isnan(value) ? "—" : fmt::format("{:+.4g}", value));
+    }
     rows.push_back(std::move(row));
     std::vector<std::string> paired_row = {fmt::format("{}", strengths[i])};
     for (const auto& id : activations) {
@@ -130,17 +174,25 @@ ExperimentSection run_activations(const ExperimentContext& context) {
   const std::string paired_table = markdown_table(paired_header, paired_rows);
   context.write("table.md", table + "\n" + paired_table);
 
-  return {"Activations against signal strength",
-          fmt::format("Gaussian prior with mean {} and std {}, both scaled by lambda; D = 50, L = 8, H = 4, t = {}; "
-                      "{} seeds per point. Excess risk = final test MSE - Bayes risk (mean ± standard error over "
-                      "seeds); beside the Bayes risk, the Bayes predictor's error on the seeds' own test sets.\n\n"
-                      "{}\nPaired differences of final test MSE against {} (each seed trains every activation on "
-                      "the same data from the same initial parameters; mean ± standard error of the per-seed "
-                      "difference, seeds where both finished):\n\n{}\n"
-                      "![test error](activations/test_error_vs_signal.png)\n\n"
-                      "![excess risk](activations/excess_risk_vs_signal.png)\n",
-                      toml_array(kMean), toml_array(kStd), context.pick(10000, 1500), seeds.size(), table, reference,
-                      paired_table)};
+  return {
+      "Activations against signal strength",
+      fmt::format(
+          "Gaussian prior with mean {} and std {}, both scaled by lambda; D = 50, L = 8, H = 4, t = {}; "
+          "{} seeds per point. Excess risk = final test MSE - Bayes risk (mean ± standard error over "
+          "seeds); beside the Bayes risk, the Bayes predictor's error on the seeds' own test sets. \"Limit excess\": "
+          "the "
+          "lowest population risk the noiseless gradient flow of the D -> infinity limit reaches (the paper's three "
+          "activations) from {} "
+          "random starts (init scale 0.5) by flow time {} (t at eta = 0.1; limit_optimum.csv says which "
+          "settled), minus the Bayes risk: what the activation reaches without SGD noise and at D -> "
+          "infinity; \"—\" where it was not computed.\n\n"
+          "{}\nPaired differences of final test MSE against {} (each seed trains every activation on "
+          "the same data from the same initial parameters; mean ± standard error of the per-seed "
+          "difference, seeds where both finished):\n\n{}\n"
+          "![test error](activations/test_error_vs_signal.png)\n\n"
+          "![excess risk](activations/excess_risk_vs_signal.png)\n",
+          toml_array(kMean), toml_array(kStd), context.pick(10000, 1500), seeds.size(), limit_settings.starts,
+          limit_settings.horizon, table, reference, paired_table)};
 }
 
 }  // namespace attnlab::reproduce

@@ -201,24 +201,34 @@ std::vector<std::vector<FlowEnd>> TheoryRun::search_optimum(const OptimumOptions
   const FieldSample sample = draw_sample(0);
   const FieldSample risk_sample = draw_risk_sample();
   const std::size_t models = config_.activations.size();
+  if (!options.extra_starts.empty() && options.extra_starts.size() != models) {
+    throw UsageError(fmt::format("the gradient flow takes one extra start per activation ({}), got {}", models,
+                                 options.extra_starts.size()));
+  }
   const double horizon = options.horizon > 0 ? options.horizon : 10.0 * config_.time;
   std::vector<std::vector<OrderParameters>> starts;  // [start][model]
   for (std::uint32_t s = 0; s < options.starts; ++s) starts.push_back(initial_states_for(initial_seed_ + s));
-  std::vector<std::vector<FlowEnd>> ends(models, std::vector<FlowEnd>(options.starts));
+  // Jobs: (model, start); start == options.starts is the model's extra start.
+  std::vector<std::pair<std::size_t, std::uint32_t>> jobs;
+  std::vector<std::vector<FlowEnd>> ends(models);
+  for (std::size_t model = 0; model < models; ++model) {
+    const bool extra = !options.extra_starts.empty() && options.extra_starts[model].has_value();
+    ends[model].resize(options.starts + (extra ? 1 : 0));
+    for (std::uint32_t s = 0; s < ends[model].size(); ++s) jobs.emplace_back(model, s);
+  }
   failures.assign(models, "");
   std::mutex failure_lock;
   std::atomic<std::size_t> next{0};
-  const std::size_t jobs = models * options.starts;
   const auto worker = [&] {
-    for (std::size_t job = next++; job < jobs; job = next++) {
-      const std::size_t model = job / options.starts;
-      const auto s = static_cast<std::uint32_t>(job % options.starts);
+    for (std::size_t job = next++; job < jobs.size(); job = next++) {
+      const auto [model, s] = jobs[job];
       try {
         Activation activation(activation_plugins_[model], activation_params(config_, config_.activations[model]));
         LimitSteps steps = steps_[model];
         steps.gradient_flow = true;
         LimitDynamics dynamics(activation, steps, config_.trainable_bias);
-        ends[model][s] = flow_to_rest(dynamics, sample, risk_sample, starts[s][model], horizon, options);
+        const OrderParameters& start = s < options.starts ? starts[s][model] : *options.extra_starts[model];
+        ends[model][s] = flow_to_rest(dynamics, sample, risk_sample, start, horizon, options);
         ends[model][s].start = s;
       } catch (const std::exception& e) {
         const std::lock_guard<std::mutex> hold(failure_lock);
@@ -227,7 +237,7 @@ std::vector<std::vector<FlowEnd>> TheoryRun::search_optimum(const OptimumOptions
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < std::min<std::size_t>(config_.threads, jobs); ++i) threads.emplace_back(worker);
+  for (std::size_t i = 1; i < std::min<std::size_t>(config_.threads, jobs.size()); ++i) threads.emplace_back(worker);
   worker();
   for (auto& thread : threads) thread.join();
   for (std::size_t model = 0; model < models; ++model) {

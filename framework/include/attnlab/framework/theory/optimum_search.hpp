@@ -11,6 +11,7 @@
 #include <attnlab/framework/theory/order_parameters.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct OptimumOptions {
   double horizon = 0.0;          // flow time (t units at the config's eta); 0: ten times train.time
   double rate_tolerance = 1e-6;  // settled: every |d state / dt| below this
   double integration_tolerance = 1e-5;
+  // Optional extra start per activation (config order; empty: none), e.g.
+  // bayes_point(); flowed after the random ones, its end has start = starts.
+  std::vector<std::optional<OrderParameters>> extra_starts;
 };
 
 // Where one start's flow ended.

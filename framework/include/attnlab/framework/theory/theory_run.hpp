@@ -78,7 +78,8 @@ class TheoryRun {
   // Every activation's noiseless gradient flow (optimum_search.hpp) from
   // options.starts random initial states: start s is the comparison's
   // initial draw with seed initial_seed() + s (start 0: this run's own), on
-  // the first draw's sample. Per activation, the ends in start order; a
+  // the first draw's sample, then options.extra_starts where given. Per
+  // activation, the ends in start order (the extra start's last); a
   // failed activation's are empty and its message is in `failures`.
   std::vector<std::vector<FlowEnd>> search_optimum(const OptimumOptions& options, std::vector<std::string>& failures);
 
