@@ -34,8 +34,11 @@ void print_activation_cost(const std::shared_ptr<const PluginLibrary>& plugin, c
   const ScoreShape shape{64, 4, 16};
   try {
     const ActivationCost cost = measure_activation_cost(plugin, options.params, shape, options.seed);
-    fmt::print("  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us\n", shape.batch,
-               shape.heads, shape.length, cost.forward_microseconds, cost.backward_microseconds);
+    fmt::print(
+        "  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us ({} backward, {:.3g} x "
+        "the forward)\n",
+        shape.batch, shape.heads, shape.length, cost.forward_microseconds, cost.backward_microseconds,
+        cost.derived_backward ? "derived" : "analytic", cost.backward_to_forward());
   } catch (const std::exception& error) {
     fmt::print("  cost per sample: not measured ({})\n", error.what());
   }

@@ -47,7 +47,8 @@ ActivationCost measure_activation_cost(const std::shared_ptr<const PluginLibrary
     activation.backward(shape, scores, weights, {}, grad_weights, grad_scores, grad_parameters);
   });
   const double per_sample = 1e6 / static_cast<double>(shape.batch);
-  return {shape, forward_seconds * per_sample, backward_seconds * per_sample};
+  const bool derived = (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0;
+  return {shape, forward_seconds * per_sample, backward_seconds * per_sample, derived};
 }
 
 }  // namespace attnlab
