@@ -147,12 +147,20 @@ void call_forward(Activation& activation, Scores<T> scores, const HeadMask& mask
 // the random weights, which has probability zero), and then the sample is
 // redone on the next coarser structure (element -> head -> general), and
 // the instance stays there. Samples with non-finite values take the general
-// path. Lanes are taken as Dual<4 | 8 | 16>, whichever needs the least
-// tangent work for colors + P + 1 lanes, so one pass usually does it: for
-// H = 4, L = 16 a per-head activation costs one pass of 18 lanes instead of
-// nine passes of 8. (A reverse-mode tape would need no structure but a
-// second scalar type with its own taping rules for authors' code; the
-// forward-mode duals are already there and verified by check-plugin.)
+// path. Lanes are taken as Dual<16> passes, then one Dual<8> or Dual<4>:
+// for H = 4, L = 16 and one parameter a per-head activation takes a pass of
+// 16 and one of 4 instead of 9 passes of 8, an elementwise one a single pass
+// of 4.
+//
+// Why forward mode and not a reverse-mode tape, which would give the whole
+// vector-Jacobian product in one sweep without assuming any structure: the
+// tape needs a second scalar type that every author's forward must also
+// compile with, and per-operation recording; the duals are already what
+// authors write against and what check-plugin verifies. The price is that a
+// per-head activation still costs about L / 8 dual passes: measured (bench
+// derived_backward, docs/PERFORMANCE.md) about 3x the forward for an
+// elementwise activation and 10-15x for a per-head softmax with L = 16,
+// against about 30x before.
 //
 // Buffers grow once per shape, so the training loop does not allocate.
 class DerivedBackward {
@@ -247,46 +255,17 @@ class DerivedBackward {
                           std::span<const Dual<N>>(scratch.parameters.data(), scratch.parameters.size()));
   }
 
-  // Picks the lane width with the least tangent work, counting each pass's
-  // value computation as about 8 lanes.
+  // Lanes, in order: the colors (column j, or the one element color), the
+  // parameters, the verifying lane. Passes of 16 lanes while more than 8
+  // remain, then one of 8 or 4: a pass's value computation costs about as
+  // much as 8 lanes, and wider duals measured slower per lane.
   template <class Activation>
   Outcome structured(Activation& activation, ConstMatrixMap scores, const HeadMask& mask, ConstMatrixMap grad_weights,
                      MatrixMap grad_scores, VectorMap grad_parameters) {
+    const Eigen::Index score_count = scores.rows() * scores.cols();
+    const auto parameter_count = static_cast<Eigen::Index>(learnable_parameters(activation).size());
     const Eigen::Index colors = structure_ == Structure::PerElement ? 1 : scores.cols();
-    const Eigen::Index lanes = colors + grad_parameters.size() + 1;
-    const auto work = [lanes](Eigen::Index width) { return (lanes + width - 1) / width * (width + 8); };
-    Eigen::Index best = 4;
-    for (const Eigen::Index width : {8, 16}) {
-      if (work(width) < work(best)) best = width;
-    }
-    switch (best) {
-      case 4:
-        return structured<4>(activation, scores, mask, grad_weights, grad_scores, grad_parameters);
-      case 8:
-        return structured<8>(activation, scores, mask, grad_weights, grad_scores, grad_parameters);
-      default:
-        return structured<16>(activation, scores, mask, grad_weights, grad_scores, grad_parameters);
-    }
-  }
-
-  // Lanes, in order: the colors (column j, or the one element color), the
-  // parameters, the verifying lane.
-  template <int N, class Activation>
-  Outcome structured(Activation& activation, ConstMatrixMap scores, const HeadMask& mask, ConstMatrixMap grad_weights,
-                     MatrixMap grad_scores, VectorMap grad_parameters) {
-    auto& scratch = std::get<Scratch<N>>(scratch_);
-    const bool per_element = structure_ == Structure::PerElement;
-    const Eigen::Index rows = scores.rows();
-    const Eigen::Index cols = scores.cols();
-    const Eigen::Index score_count = rows * cols;
-    const std::span<double> parameters = learnable_parameters(activation);
-    const auto parameter_count = static_cast<Eigen::Index>(parameters.size());
-    const Eigen::Index colors = per_element ? 1 : cols;
-    const Eigen::Index check_lane = colors + parameter_count;
-    const Eigen::Index lanes = check_lane + 1;
-    scratch.scores.resize(rows, cols);
-    scratch.weights.resize(rows, cols);
-    scratch.parameters.resize(parameters.size());
+    const Eigen::Index lanes = colors + parameter_count + 1;
     if (probe_.size() != score_count) {
       probe_.resize(score_count);
       std::uint64_t state = 0x9e3779b97f4a7c15ULL;
@@ -301,49 +280,14 @@ class DerivedBackward {
     parameter_gradient_.setZero(parameter_count);
     grad_scores.setZero();  // sums over the outputs, pass by pass
 
-    for (Eigen::Index first = 0; first < lanes; first += N) {
-      const Eigen::Index last = std::min<Eigen::Index>(first + N, lanes);
-      for (Eigen::Index i = 0; i < score_count; ++i) scratch.scores.data()[i] = Dual<N>(scores.data()[i]);
-      for (Eigen::Index p = 0; p < parameter_count; ++p) scratch.parameters[p] = Dual<N>(parameters[p]);
-      for (Eigen::Index lane = first; lane < last; ++lane) {
-        const Eigen::Index k = lane - first;
-        if (lane < colors) {
-          for (Eigen::Index h = 0; h < rows; ++h) {
-            if (per_element) {
-              for (Eigen::Index j = 0; j < cols; ++j) scratch.scores(h, j).d[k] = 1.0;
-            } else {
-              scratch.scores(h, lane).d[k] = 1.0;
-            }
-          }
-        } else if (lane < check_lane) {
-          scratch.parameters[lane - colors].d[k] = 1.0;
-        } else {
-          for (Eigen::Index i = 0; i < score_count; ++i) scratch.scores.data()[i].d[k] = probe_[i];
-        }
-      }
-
-      run_forward<N>(activation, scratch, mask, rows, cols);
-
-      const Eigen::Index color_end = std::min(last, colors);
-      const Eigen::Index parameter_end = std::min(last, check_lane);
-      for (Eigen::Index h = 0; h < rows; ++h) {
-        for (Eigen::Index i = 0; i < cols; ++i) {
-          const Eigen::Index at = h * cols + i;
-          const double g = grad_weights.data()[at];
-          const auto& d = scratch.weights.data()[at].d;
-          for (Eigen::Index lane = first; lane < color_end; ++lane) {
-            const double t = d[lane - first];
-            // The one input of this color that weight (h, i) may depend on.
-            const Eigen::Index input = per_element ? at : h * cols + lane;
-            grad_scores.data()[input] += g * t;
-            predicted_[at] += probe_[input] * t;
-            magnitude_[at] += std::fabs(probe_[input] * t);
-          }
-          for (Eigen::Index lane = std::max(first, colors); lane < parameter_end; ++lane) {
-            parameter_gradient_[lane - colors] += g * d[lane - first];
-          }
-          if (last == lanes) checked_[at] = d[check_lane - first];
-        }
+    for (Eigen::Index first = 0; first < lanes;) {
+      const Eigen::Index remaining = lanes - first;
+      if (remaining > 8) {
+        first = pass<16>(activation, scores, mask, grad_weights, grad_scores, first, colors, lanes);
+      } else if (remaining > 4) {
+        first = pass<8>(activation, scores, mask, grad_weights, grad_scores, first, colors, lanes);
+      } else {
+        first = pass<4>(activation, scores, mask, grad_weights, grad_scores, first, colors, lanes);
       }
     }
 
@@ -354,6 +298,68 @@ class DerivedBackward {
     }
     grad_parameters += parameter_gradient_;
     return Outcome::Verified;
+  }
+
+  // One dual pass over lanes [first, first + N); returns the next lane.
+  template <int N, class Activation>
+  Eigen::Index pass(Activation& activation, ConstMatrixMap scores, const HeadMask& mask, ConstMatrixMap grad_weights,
+                    MatrixMap grad_scores, Eigen::Index first, Eigen::Index colors, Eigen::Index lanes) {
+    auto& scratch = std::get<Scratch<N>>(scratch_);
+    const bool per_element = structure_ == Structure::PerElement;
+    const Eigen::Index rows = scores.rows();
+    const Eigen::Index cols = scores.cols();
+    const Eigen::Index score_count = rows * cols;
+    const std::span<double> parameters = learnable_parameters(activation);
+    const auto parameter_count = static_cast<Eigen::Index>(parameters.size());
+    const Eigen::Index check_lane = colors + parameter_count;
+    scratch.scores.resize(rows, cols);
+    scratch.weights.resize(rows, cols);
+    scratch.parameters.resize(parameters.size());
+
+    const Eigen::Index last = std::min<Eigen::Index>(first + N, lanes);
+    for (Eigen::Index i = 0; i < score_count; ++i) scratch.scores.data()[i] = Dual<N>(scores.data()[i]);
+    for (Eigen::Index p = 0; p < parameter_count; ++p) scratch.parameters[p] = Dual<N>(parameters[p]);
+    for (Eigen::Index lane = first; lane < last; ++lane) {
+      const Eigen::Index k = lane - first;
+      if (lane < colors) {
+        for (Eigen::Index h = 0; h < rows; ++h) {
+          if (per_element) {
+            for (Eigen::Index j = 0; j < cols; ++j) scratch.scores(h, j).d[k] = 1.0;
+          } else {
+            scratch.scores(h, lane).d[k] = 1.0;
+          }
+        }
+      } else if (lane < check_lane) {
+        scratch.parameters[lane - colors].d[k] = 1.0;
+      } else {
+        for (Eigen::Index i = 0; i < score_count; ++i) scratch.scores.data()[i].d[k] = probe_[i];
+      }
+    }
+
+    run_forward<N>(activation, scratch, mask, rows, cols);
+
+    const Eigen::Index color_end = std::min(last, colors);
+    const Eigen::Index parameter_end = std::min(last, check_lane);
+    for (Eigen::Index h = 0; h < rows; ++h) {
+      for (Eigen::Index i = 0; i < cols; ++i) {
+        const Eigen::Index at = h * cols + i;
+        const double g = grad_weights.data()[at];
+        const auto& d = scratch.weights.data()[at].d;
+        for (Eigen::Index lane = first; lane < color_end; ++lane) {
+          const double t = d[lane - first];
+          // The one input of this color that weight (h, i) may depend on.
+          const Eigen::Index input = per_element ? at : h * cols + lane;
+          grad_scores.data()[input] += g * t;
+          predicted_[at] += probe_[input] * t;
+          magnitude_[at] += std::fabs(probe_[input] * t);
+        }
+        for (Eigen::Index lane = std::max(first, colors); lane < parameter_end; ++lane) {
+          parameter_gradient_[lane - colors] += g * d[lane - first];
+        }
+        if (last == lanes) checked_[at] = d[check_lane - first];
+      }
+    }
+    return last;
   }
 
   Structure structure_;
