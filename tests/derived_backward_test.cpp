@@ -361,3 +361,17 @@ TEST_CASE("structured derivation: a coupling that appears on a later sample is c
   const Derived reference = derive_general(author, heads, length, scores, grad_weights);
   CHECK(max_abs_difference(got.scores, reference.scores) < 1e-12);
 }
+
+TEST_CASE("structured derivation: each call starts from the finest structure again", "[derived][structure]") {
+  JointSoftmax author;
+  Rng rng(59);
+  const Buffer scores = random_buffer(rng, 12, 1.0);
+  const Buffer grad_weights = random_buffer(rng, 12, 1.0);
+  DerivedBackward derived;
+  const Derived first = derive(derived, author, 3, 4, scores, grad_weights);
+  REQUIRE(derived.structure() == Structure::General);
+  derived.start_call();
+  CHECK(derived.structure() == Structure::PerElement);
+  // Bit-identical whatever came before: the result depends on the inputs only.
+  CHECK(derive(derived, author, 3, 4, scores, grad_weights).scores == first.scores);
+}

@@ -145,9 +145,9 @@ void call_forward(Activation& activation, Scores<T> scores, const HeadMask& mask
 // r(input of color k that weight (h, i) may depend on) * lane k. A coupling
 // the structure leaves out breaks that equality (unless it cancels against
 // the random weights, which has probability zero), and then the sample is
-// redone on the next coarser structure (element -> head -> general), and
-// the instance stays there. Samples with non-finite values take the general
-// path. Lanes are taken as Dual<16> passes, then one Dual<8> or Dual<4>:
+// redone on the next coarser structure (element -> head -> general), where
+// the rest of the call (batch) stays. Samples with non-finite values take
+// the general path. Lanes are taken as Dual<16> passes, then one Dual<8> or Dual<4>:
 // for H = 4, L = 16 and one parameter a per-head activation takes a pass of
 // 16 and one of 4 instead of 9 passes of 8, an elementwise one a single pass
 // of 4.
@@ -170,7 +170,13 @@ class DerivedBackward {
 
   // `first`: the finest structure to try (General: the plain path, which
   // tests use as the reference).
-  explicit DerivedBackward(Structure first = Structure::PerElement) : structure_(first) {}
+  explicit DerivedBackward(Structure first = Structure::PerElement) : first_(first), structure_(first) {}
+
+  // Starts a call (a batch) from the finest structure again, so that what a
+  // call computes depends on its inputs only, not on earlier calls: results
+  // stay bit-identical on a fresh instance and after resuming from a
+  // checkpoint, even for a forward that couples heads on some inputs only.
+  void start_call() { structure_ = first_; }
 
   // Which structure the next sample tries first (for tests and diagnostics).
   Structure structure() const { return structure_; }
@@ -362,6 +368,7 @@ class DerivedBackward {
     return last;
   }
 
+  Structure first_;
   Structure structure_;
   std::tuple<Scratch<4>, Scratch<8>, Scratch<16>> scratch_;
   Eigen::VectorXd probe_;      // r(h, j): the verifying lane's seeds
@@ -444,6 +451,7 @@ struct ActivationAdapter {
       VectorMap grad_params(count > 0 ? grad_parameters : nullptr, count);
       grad_params.setZero();
       const std::size_t per_sample = std::size_t{shape.heads} * shape.length;
+      if constexpr (!kAnalytic) self.derived.start_call();
       for (std::uint32_t b = 0; b < shape.batch; ++b) {
         const std::size_t offset = b * per_sample;
         ConstMatrixMap s(scores + offset, shape.heads, shape.length);
