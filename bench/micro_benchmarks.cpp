@@ -11,13 +11,16 @@
 #include <attnlab/framework/hosting/optimizer.hpp>
 #include <attnlab/framework/hosting/plugin_discovery.hpp>
 #include <attnlab/framework/training/learner.hpp>
+#include <attnlab/sdk/activation.hpp>
 
 #include "training/ordered_product.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -112,6 +115,188 @@ BENCHMARK_CAPTURE(activation_pass, softmax1_forward, "softmax1", false)->Args({6
 BENCHMARK_CAPTURE(activation_pass, softmax1_backward, "softmax1", true)->Args({64, 4, 20});
 BENCHMARK_CAPTURE(activation_pass, bayes_softmax_forward, "bayes-softmax", false)->Args({64, 4, 20});
 BENCHMARK_CAPTURE(activation_pass, bayes_softmax_backward, "bayes-softmax", true)->Args({64, 4, 20});
+
+// Derived (dual-number) backwards of activations written forward-only, run
+// through the SDK's adapter in-process (the same code a plugin library
+// compiles). The classes are copies of: tests/fixtures/forward_only_softmax.cpp
+// (softmax(beta s) per head), examples/normalized-softplus,
+// examples/erf-activation and the `attnlab new-plugin --kind activation`
+// skeleton (framework/cli/plugin_templates.cpp); plus a joint softmax over
+// all heads, whose Jacobian couples the heads (the general path).
+class ForwardOnlySoftmax {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
+               std::span<const T> parameters) const {
+    using namespace attnlab::math;
+    const T& beta = parameters[0];
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      if (!mask.active(static_cast<std::uint32_t>(h))) {
+        weights.row(h).setZero();
+        continue;
+      }
+      const T shift = beta * scores.row(h).maxCoeff();
+      T total = 0.0;
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = exp(beta * scores(h, l) - shift);
+        total += weights(h, l);
+      }
+      weights.row(h) /= total;
+    }
+  }
+  std::span<double> parameters() { return {&beta_, 1}; }
+
+ private:
+  double beta_ = 1.0;
+};
+
+template <class T>
+T log_softplus(const T& x) {
+  using namespace attnlab::math;
+  if (value(x) > -30.0) return log(log1p(exp(-abs(x))) + max(x, 0.0));
+  return x - 0.5 * exp(x);
+}
+
+class NormalizedSoftplus {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights) const {
+    using namespace attnlab::math;
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      if (!mask.active(static_cast<std::uint32_t>(h))) {
+        weights.row(h).setZero();
+        continue;
+      }
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) weights(h, l) = log_softplus(scores(h, l));
+      T top = weights(h, 0);
+      for (Eigen::Index l = 1; l < scores.cols(); ++l) top = max(top, weights(h, l));
+      T total(0.0);
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = exp(weights(h, l) - top);
+        total += weights(h, l);
+      }
+      weights.row(h) /= total;
+    }
+  }
+};
+
+class ErfGate {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
+               std::span<const T> parameters) const {
+    using namespace attnlab::math;
+    const T& c = parameters[0];
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      if (!mask.active(static_cast<std::uint32_t>(h))) {
+        weights.row(h).setZero();
+        continue;
+      }
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) weights(h, l) = 1.0 + erf(c + scores(h, l));
+    }
+  }
+  std::span<double> parameters() { return {&c_, 1}; }
+
+ private:
+  double c_ = 0.0;
+};
+
+class SkeletonActivation {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
+               std::span<const T> parameters) const {
+    using namespace attnlab::math;
+    const T& beta = parameters[0];
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      if (!mask.active(static_cast<std::uint32_t>(h))) {
+        weights.row(h).setZero();
+        continue;
+      }
+      T shift = beta * scores(h, 0);
+      for (Eigen::Index l = 1; l < scores.cols(); ++l) shift = max(shift, beta * scores(h, l));
+      T total = 0.0;
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = exp(beta * scores(h, l) - shift);
+        total += weights(h, l);
+      }
+      weights.row(h) /= total;
+    }
+  }
+  std::span<double> parameters() { return {&beta_, 1}; }
+
+ private:
+  double beta_ = 1.0;
+};
+
+class JointSoftmax {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights) const {
+    using namespace attnlab::math;
+    T shift = scores(0, 0);
+    for (Eigen::Index i = 1; i < scores.size(); ++i) shift = max(shift, scores.data()[i]);
+    T total = 0.0;
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = mask.active(static_cast<std::uint32_t>(h)) ? exp(scores(h, l) - shift) : T(0.0);
+        total += weights(h, l);
+      }
+    }
+    weights /= total;
+  }
+};
+
+// Args: batch, H, L. Times forward and derived backward alternately in the
+// same loop and reports, per sample, forward_us, backward_us and their ratio
+// backward_over_forward (the figure docs/PERFORMANCE.md quotes).
+template <class Author>
+void derived_backward(benchmark::State& state) {
+  using Adapter = attnlab::detail::ActivationAdapter<Author>;
+  static_assert(!Adapter::kAnalytic);
+  const attnlab_score_shape shape{static_cast<std::uint32_t>(state.range(0)),
+                                  static_cast<std::uint32_t>(state.range(1)),
+                                  static_cast<std::uint32_t>(state.range(2))};
+  const std::size_t size = std::size_t{shape.batch} * shape.heads * shape.length;
+  char message[256] = {};
+  const attnlab_error_buffer error{message, sizeof message};
+  void* instance = nullptr;
+  if (Adapter::create("", &instance, error) != ATTNLAB_OK) {
+    state.SkipWithError(message);
+    return;
+  }
+  attnlab::Rng rng(2);
+  std::vector<double> scores(size), weights(size), grad_weights(size), grad_scores(size),
+      grad_parameters(Adapter::parameter_count(instance) + 1);
+  rng.fill_normal(scores.data(), scores.size());
+  rng.fill_normal(grad_weights.data(), grad_weights.size());
+  using Clock = std::chrono::steady_clock;
+  double forward_seconds = 0.0;
+  double backward_seconds = 0.0;
+  for (auto _ : state) {
+    const auto start = Clock::now();
+    Adapter::forward(instance, shape, scores.data(), nullptr, weights.data(), error);
+    benchmark::DoNotOptimize(weights.data());
+    const auto middle = Clock::now();
+    Adapter::backward(instance, shape, scores.data(), weights.data(), nullptr, grad_weights.data(), grad_scores.data(),
+                      grad_parameters.data(), error);
+    benchmark::DoNotOptimize(grad_scores.data());
+    const auto end = Clock::now();
+    forward_seconds += std::chrono::duration<double>(middle - start).count();
+    backward_seconds += std::chrono::duration<double>(end - middle).count();
+  }
+  Adapter::destroy(instance);
+  const double samples = static_cast<double>(state.iterations()) * shape.batch;
+  state.counters["forward_us"] = forward_seconds / samples * 1e6;
+  state.counters["backward_us"] = backward_seconds / samples * 1e6;
+  state.counters["backward_over_forward"] = backward_seconds / forward_seconds;
+  state.SetItemsProcessed(static_cast<std::int64_t>(samples));
+}
+BENCHMARK_TEMPLATE(derived_backward, ForwardOnlySoftmax)->Args({64, 4, 16})->Args({64, 4, 20});
+BENCHMARK_TEMPLATE(derived_backward, NormalizedSoftplus)->Args({64, 4, 16});
+BENCHMARK_TEMPLATE(derived_backward, ErfGate)->Args({64, 4, 16});
+BENCHMARK_TEMPLATE(derived_backward, SkeletonActivation)->Args({64, 4, 16});
+BENCHMARK_TEMPLATE(derived_backward, JointSoftmax)->Args({64, 4, 16});
 
 // Args: batch, D, L, H. Forward and backward of the whole learner with softmax.
 // Counters: samples/s and the products' FLOP/s.

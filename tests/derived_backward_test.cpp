@@ -1,15 +1,20 @@
 // Backwards the SDK derives from a templated forward (dual numbers), against
 // the built-in softmax's analytic backward and the closed-form temperature
-// gradient; and check-plugin's verdict on a forward whose derivative is cut.
+// gradient; check-plugin's verdict on a forward whose derivative is cut; and
+// the structured derivation (per element, per head, general) with its
+// per-sample verification.
 #include "test_support.hpp"
 
 #include <attnlab/framework/checks/activation_checker.hpp>
 #include <attnlab/framework/common/random.hpp>
+#include <attnlab/sdk/activation.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -126,4 +131,247 @@ TEST_CASE("check-plugin: a forward-only plugin passes and a cut derivative fails
   // The forward itself is right, so only the gradient checks can catch it.
   CHECK(failed == std::vector<std::string>{"backward", "backward-parameters"});
   CHECK_THAT(backward_detail, Contains("central difference") && Contains("bound 1.00e-06"));
+}
+
+// ---- the structured derivation (attnlab::detail::DerivedBackward) -------
+// In-process classes of each Jacobian structure, each compared with a closed
+// form and with the plain (general) derivation, including the per-sample
+// verification that sends a coupled sample to the general path.
+namespace {
+
+using attnlab::detail::DerivedBackward;
+using Structure = DerivedBackward::Structure;
+
+// Per-head softmax(beta * s), beta learnable: a block-diagonal Jacobian.
+class HeadSoftmax {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
+               std::span<const T> parameters) const {
+    using namespace attnlab::math;
+    const T& beta = parameters[0];
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      if (!mask.active(static_cast<std::uint32_t>(h))) {
+        weights.row(h).setZero();
+        continue;
+      }
+      T shift = beta * scores(h, 0);
+      for (Eigen::Index l = 1; l < scores.cols(); ++l) shift = max(shift, beta * scores(h, l));
+      T total = 0.0;
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = exp(beta * scores(h, l) - shift);
+        total += weights(h, l);
+      }
+      weights.row(h) /= total;
+    }
+  }
+  std::span<double> parameters() { return {&beta, 1}; }
+  double beta = 1.0;
+};
+
+// 1 + erf(c + s) per entry, c learnable: a diagonal Jacobian.
+class ErfGate {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
+               std::span<const T> parameters) const {
+    using namespace attnlab::math;
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = mask.active(static_cast<std::uint32_t>(h)) ? 1.0 + erf(parameters[0] + scores(h, l)) : T(0.0);
+      }
+    }
+  }
+  std::span<double> parameters() { return {&c, 1}; }
+  double c = 0.3;
+};
+
+// One softmax over all active heads and tokens: couples the heads.
+class JointSoftmax {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights) const {
+    using namespace attnlab::math;
+    T total = 0.0;
+    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
+        weights(h, l) = mask.active(static_cast<std::uint32_t>(h)) ? exp(scores(h, l)) : T(0.0);
+        total += weights(h, l);
+      }
+    }
+    weights /= total;
+  }
+};
+
+// Per head, except that head 1 is scaled by a function of score (0, 1) when
+// score (0, 0) > 0: coupled on some samples only.
+class SometimesCoupled {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights) const {
+    using namespace attnlab::math;
+    HeadSoftmax().forward<T>(scores, mask, weights, std::span<const T>(&one_as<T>(), 1));
+    if (value(scores(0, 0)) > 0.0) weights.row(1) *= 1.0 + 0.5 * tanh(scores(0, 1));
+  }
+
+ private:
+  template <class T>
+  static const T& one_as() {
+    static const T one(1.0);
+    return one;
+  }
+};
+
+struct Derived {
+  Buffer scores;
+  Buffer parameters;
+};
+
+template <class Author>
+Derived derive(DerivedBackward& derived, Author& author, int heads, int length, const Buffer& scores,
+               const Buffer& grad_weights, const Mask& mask = {}) {
+  Derived out{Buffer(scores.size(), -7.0), Buffer(attnlab::detail::learnable_parameters(author).size(), 0.0)};
+  const attnlab::HeadMask head_mask(mask.empty() ? nullptr : mask.data(), static_cast<std::uint32_t>(heads));
+  derived.sample(author, attnlab::ConstMatrixMap(scores.data(), heads, length), head_mask,
+                 attnlab::ConstMatrixMap(grad_weights.data(), heads, length),
+                 attnlab::MatrixMap(out.scores.data(), heads, length),
+                 attnlab::VectorMap(out.parameters.data(), static_cast<Eigen::Index>(out.parameters.size())));
+  return out;
+}
+
+// The plain derivation of the same sample, as the reference.
+template <class Author>
+Derived derive_general(Author& author, int heads, int length, const Buffer& scores, const Buffer& grad_weights,
+                       const Mask& mask = {}) {
+  DerivedBackward general(Structure::General);
+  return derive(general, author, heads, length, scores, grad_weights, mask);
+}
+
+}  // namespace
+
+TEST_CASE("structured derivation: a per-head activation is derived per head, equal to the closed form",
+          "[derived][structure]") {
+  const Mask mask = GENERATE(Mask{}, Mask{1, 0, 1, 1}, Mask{0, 0, 0, 1});
+  const int heads = 4;
+  const int length = GENERATE(1, 5, 16, 23);  // one pass of 8 or 16 lanes, and several
+  INFO("L = " << length << ", mask of " << mask.size() << " heads");
+  HeadSoftmax author;
+  author.beta = 0.7;
+  Rng rng(41);
+  const Buffer scores = random_buffer(rng, static_cast<std::size_t>(heads * length), 2.0);
+  const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
+
+  DerivedBackward derived;
+  const Derived got = derive(derived, author, heads, length, scores, grad_weights, mask);
+  CHECK(derived.structure() == (length == 1 ? Structure::PerElement : Structure::PerHead));
+
+  // Closed form: with w = softmax(beta s_h), u = w (g - <g, w>) per head,
+  // dL/ds = beta u and dL/dbeta = <s, u>.
+  Buffer expected(scores.size(), 0.0);
+  double expected_beta = 0.0;
+  for (int h = 0; h < heads; ++h) {
+    if (!mask.empty() && mask[static_cast<std::size_t>(h)] == 0) continue;
+    const auto at = [&](int l) { return static_cast<std::size_t>(h * length + l); };
+    double top = -1e300;
+    for (int l = 0; l < length; ++l) top = std::max(top, author.beta * scores[at(l)]);
+    std::vector<double> w(static_cast<std::size_t>(length));
+    double total = 0.0;
+    for (int l = 0; l < length; ++l)
+      total += w[static_cast<std::size_t>(l)] = std::exp(author.beta * scores[at(l)] - top);
+    double dot = 0.0;
+    for (int l = 0; l < length; ++l) dot += grad_weights[at(l)] * (w[static_cast<std::size_t>(l)] /= total);
+    for (int l = 0; l < length; ++l) {
+      const double u = w[static_cast<std::size_t>(l)] * (grad_weights[at(l)] - dot);
+      expected[at(l)] = author.beta * u;
+      expected_beta += scores[at(l)] * u;
+    }
+  }
+  CHECK(max_abs_difference(got.scores, expected) < 1e-12);
+  CHECK_THAT(got.parameters[0], Catch::Matchers::WithinAbs(expected_beta, 1e-12));
+  const Derived general = derive_general(author, heads, length, scores, grad_weights, mask);
+  CHECK(max_abs_difference(got.scores, general.scores) < 1e-12);
+  CHECK_THAT(got.parameters[0], Catch::Matchers::WithinAbs(general.parameters[0], 1e-12));
+}
+
+TEST_CASE("structured derivation: an elementwise activation is derived with one score lane", "[derived][structure]") {
+  const Mask mask = GENERATE(Mask{}, Mask{1, 0, 1});
+  ErfGate author;
+  Rng rng(43);
+  const int heads = 3;
+  const int length = 11;
+  const Buffer scores = random_buffer(rng, heads * length, 1.5);
+  const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
+  DerivedBackward derived;
+  const Derived got = derive(derived, author, heads, length, scores, grad_weights, mask);
+  CHECK(derived.structure() == Structure::PerElement);
+  double expected_c = 0.0;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    const bool active = mask.empty() || mask[i / length] != 0;
+    const double x = author.c + scores[i];
+    const double expected = active ? grad_weights[i] * 2.0 * std::numbers::inv_sqrtpi * std::exp(-x * x) : 0.0;
+    CHECK_THAT(got.scores[i], Catch::Matchers::WithinAbs(expected, 1e-12));
+    expected_c += expected;
+  }
+  CHECK_THAT(got.parameters[0], Catch::Matchers::WithinAbs(expected_c, 1e-12));
+}
+
+TEST_CASE("structured derivation: heads coupled by the activation are detected and derived in full",
+          "[derived][structure]") {
+  const Mask mask = GENERATE(Mask{}, Mask{1, 1, 0});
+  JointSoftmax author;
+  Rng rng(47);
+  const int heads = 3;
+  const int length = 6;
+  const Buffer scores = random_buffer(rng, heads * length, 1.0);
+  const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
+  DerivedBackward derived;
+  const Derived got = derive(derived, author, heads, length, scores, grad_weights, mask);
+  CHECK(derived.structure() == Structure::General);
+  // Closed form: dL/ds = w (g - <g, w>) over all active entries.
+  std::vector<double> w(scores.size(), 0.0);
+  double total = 0.0;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (mask.empty() || mask[i / length] != 0) total += w[i] = std::exp(scores[i]);
+  }
+  double dot = 0.0;
+  for (std::size_t i = 0; i < scores.size(); ++i) dot += grad_weights[i] * (w[i] /= total);
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    CHECK_THAT(got.scores[i], Catch::Matchers::WithinAbs(w[i] * (grad_weights[i] - dot), 1e-12));
+  }
+}
+
+TEST_CASE("structured derivation: a coupling that appears on a later sample is caught on that sample",
+          "[derived][structure]") {
+  SometimesCoupled author;
+  Rng rng(53);
+  const int heads = 3;
+  const int length = 9;
+  Buffer scores = random_buffer(rng, heads * length, 1.0);
+  const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
+  DerivedBackward derived;
+
+  scores[0] = -1.0;  // heads independent on this sample
+  Derived got = derive(derived, author, heads, length, scores, grad_weights);
+  CHECK(derived.structure() == Structure::PerHead);
+  CHECK(max_abs_difference(got.scores, derive_general(author, heads, length, scores, grad_weights).scores) < 1e-12);
+
+  scores[0] = 1.0;  // head 1 now depends on score (0, 1)
+  got = derive(derived, author, heads, length, scores, grad_weights);
+  CHECK(derived.structure() == Structure::General);
+  const Derived reference = derive_general(author, heads, length, scores, grad_weights);
+  CHECK(max_abs_difference(got.scores, reference.scores) < 1e-12);
+}
+
+TEST_CASE("structured derivation: each call starts from the finest structure again", "[derived][structure]") {
+  JointSoftmax author;
+  Rng rng(59);
+  const Buffer scores = random_buffer(rng, 12, 1.0);
+  const Buffer grad_weights = random_buffer(rng, 12, 1.0);
+  DerivedBackward derived;
+  const Derived first = derive(derived, author, 3, 4, scores, grad_weights);
+  REQUIRE(derived.structure() == Structure::General);
+  derived.start_call();
+  CHECK(derived.structure() == Structure::PerElement);
+  // Bit-identical whatever came before: the result depends on the inputs only.
+  CHECK(derive(derived, author, 3, 4, scores, grad_weights).scores == first.scores);
 }

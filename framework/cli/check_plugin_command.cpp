@@ -41,8 +41,12 @@ std::optional<CheckResult> print_activation_cost(const std::shared_ptr<const Plu
     fmt::print("  cost per sample: not measured ({})\n", measured.failure);
     return CheckResult{"cost measurement", false, measured.failure};
   }
-  fmt::print("  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us\n", shape.batch,
-             shape.heads, shape.length, measured.cost->forward_microseconds, measured.cost->backward_microseconds);
+  const ActivationCost& cost = *measured.cost;
+  fmt::print(
+      "  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us ({} backward, {:.3g} x "
+      "the forward)\n",
+      shape.batch, shape.heads, shape.length, cost.forward_microseconds, cost.backward_microseconds,
+      cost.derived_backward ? "derived" : "analytic", cost.backward_to_forward());
   return std::nullopt;
 }
 

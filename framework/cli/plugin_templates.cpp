@@ -122,8 +122,11 @@ class @CLASS@ {
         weights.row(h).setZero();
         continue;
       }
-      // Subtracting the row maximum keeps exp() finite for scores of +-1e3.
-      const T shift = beta * scores.row(h).maxCoeff();
+      // Subtracting the row maximum of beta * s keeps exp() finite for scores
+      // of +-1e3, whatever the sign of beta (beta * max(s) would not for
+      // beta < 0).
+      T shift = beta * scores(h, 0);
+      for (Eigen::Index l = 1; l < scores.cols(); ++l) shift = max(shift, beta * scores(h, l));
       T total = 0.0;
       for (Eigen::Index l = 0; l < scores.cols(); ++l) {
         weights(h, l) = exp(beta * scores(h, l) - shift);
@@ -133,8 +136,10 @@ class @CLASS@ {
     }
   }
 
-  // Learnable parameters: trained with the keys and values. Delete this and
-  // the `parameters` argument of forward() for an activation without any.
+  // Learnable parameters: trained with the keys and values by the
+  // comparison's optimizer (sgd and sgd-sphere give them their own rate,
+  // activation_eta; see docs/WRITING_PLUGINS.md). Delete this and the
+  // `parameters` argument of forward() for an activation without any.
   std::span<double> parameters() { return {&beta_, 1}; }
 
  private:

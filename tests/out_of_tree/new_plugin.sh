@@ -59,6 +59,16 @@ for kind in activation data-model optimizer; do
   echo "$report" | grep -Eq '^[0-9]+ passed, 0 failed$' || fail "check-plugin $id did not report '0 failed'"
 done
 
+# The skeleton's beta is learnable and may turn negative in training: its
+# stabilising shift must hold for beta < 0 too (every check, no NaN).
+echo "== attnlab check-plugin new-activation --params 'beta = -1'"
+status=0
+report="$("$attnlab" check-plugin new-activation --params 'beta = -1' 2>&1)" || status=$?
+echo "$report"
+[ "$status" -eq 0 ] || fail "check-plugin new-activation with beta = -1 exited with status $status"
+echo "$report" | grep -Eq '^[0-9]+ passed, 0 failed$' || fail "check-plugin new-activation with beta = -1 failed"
+! echo "$report" | grep -qiw 'nan' || fail "check-plugin new-activation with beta = -1 printed a NaN"
+
 echo "== attnlab compare with the three new plugins and a built-in"
 cat >"$work/config.toml" <<'TOML'
 activations = ["softmax", "new-activation"]

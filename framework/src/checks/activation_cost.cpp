@@ -75,7 +75,8 @@ ActivationCost measure_activation_cost(const std::shared_ptr<const PluginLibrary
     require_finite(grad_parameters, "backward: parameter gradient", backward_calls);
   });
   const double per_sample = 1e6 / static_cast<double>(shape.batch);
-  return {shape, forward_seconds * per_sample, backward_seconds * per_sample};
+  const bool derived = (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0;
+  return {shape, forward_seconds * per_sample, backward_seconds * per_sample, derived};
 }
 
 IsolatedActivationCost measure_activation_cost_isolated(const std::shared_ptr<const PluginLibrary>& plugin,
@@ -90,7 +91,8 @@ IsolatedActivationCost measure_activation_cost_isolated(const std::shared_ptr<co
       },
       timeout_seconds);
   IsolatedActivationCost result;
-  ActivationCost cost{shape, 0.0, 0.0};
+  // Known without calling the plugin: its descriptor says so.
+  ActivationCost cost{shape, 0.0, 0.0, (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0};
   if (outcome.answered() &&
       std::sscanf(outcome.answer.c_str(), "%lf %lf", &cost.forward_microseconds, &cost.backward_microseconds) == 2) {
     result.cost = cost;

@@ -18,6 +18,10 @@ struct ActivationCost {
   ScoreShape shape;                   // batch measured per call
   double forward_microseconds = 0.0;  // per sample
   double backward_microseconds = 0.0;
+  bool derived_backward = false;  // the SDK derives it from a templated forward
+
+  // What the backward costs in forwards (of the same plugin, same run).
+  double backward_to_forward() const { return backward_microseconds / forward_microseconds; }
 };
 
 // Times forward and backward on `shape` until each has run for at least
