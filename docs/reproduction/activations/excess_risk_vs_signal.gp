@@ -27,6 +27,9 @@ do for [format in "png svg"] {
        data index 3 using 1:2:3 with yerrorlines lc rgb '#ff7f0e' lw 2 pt 13 ps 0.9 title 'erf', \
        data index 4 using 1:2:3 with yerrorlines lc rgb '#8c564b' lw 2 pt 6 ps 0.9 title 'normalized-softplus', \
        data index 5 using 1:2:3 with yerrorlines lc rgb '#e377c2' lw 2 pt 4 ps 0.9 title 'sparsemax', \
-       data index 6 using 1:2:3 with yerrorlines lc rgb '#17becf' lw 2 pt 8 ps 0.9 title 'sigmoid'
+       data index 6 using 1:2:3 with yerrorlines lc rgb '#17becf' lw 2 pt 8 ps 0.9 title 'sigmoid', \
+       data index 7 using 1:2 with lines lc rgb '#7f7f7f' lw 2 dt 2 title 'softmax (limit: best flow end)', \
+       data index 8 using 1:2 with lines lc rgb '#bcbd22' lw 2 dt 2 title 'softmax1 (limit: best flow end)', \
+       data index 9 using 1:2 with lines lc rgb '#1f77b4' lw 2 dt 2 title 'bayes-softmax (limit: best flow end)'
 }
 unset output

@@ -23,6 +23,9 @@ do for [format in "png svg"] {
   plot data index 0 using 1:2:3 with yerrorlines lc rgb '#1f77b4' lw 2 pt 7 ps 0.9 title 'softmax', \
        data index 1 using 1:2:3 with yerrorlines lc rgb '#d62728' lw 2 pt 5 ps 0.9 title 'softmax1', \
        data index 2 using 1:2:3 with yerrorlines lc rgb '#2ca02c' lw 2 pt 9 ps 0.9 title 'bayes-softmax', \
+       data index 3 using 1:2 with lines lc rgb '#9467bd' lw 2 dt 2 title 'softmax (limit: best flow end)', \
+       data index 4 using 1:2 with lines lc rgb '#ff7f0e' lw 2 dt 2 title 'softmax1 (limit: best flow end)', \
+       data index 5 using 1:2 with lines lc rgb '#8c564b' lw 2 dt 2 title 'bayes-softmax (limit: best flow end)', \
        0.3997925152736269 with lines lc rgb '#555555' lw 1.5 dt 3 title 'Bayes risk'
 }
 unset output

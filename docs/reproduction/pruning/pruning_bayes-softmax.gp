@@ -21,6 +21,8 @@ do for [format in "png svg"] {
   set xrange [*:*]
   set yrange [*:*]
   plot data index 0 using 1:2:3 with yerrorlines lc rgb '#1f77b4' lw 2 pt 7 ps 0.9 title 'greedy by importance', \
-       data index 1 using 1:2:3 with yerrorlines lc rgb '#d62728' lw 2 pt 5 ps 0.9 title 'random order'
+       data index 1 using 1:2:3 with yerrorlines lc rgb '#d62728' lw 2 pt 5 ps 0.9 title 'greedy, values refit', \
+       data index 2 using 1:2:3 with yerrorlines lc rgb '#2ca02c' lw 2 pt 9 ps 0.9 title 'random order', \
+       data index 3 using 1:2 with lines lc rgb '#9467bd' lw 2 dt 2 title 'Bayes predictor (same test sets)'
 }
 unset output
