@@ -54,6 +54,7 @@ struct TheoryOptions {
   std::vector<std::string> checkpoints;  // --from-checkpoint: continue the limit from trained models
   bool plateau = false;                  // --plateau: the plateau analysis instead of the curves
   bool optimum = false;                  // --optimum: the gradient flow's ends instead of the curves
+  bool bayes_point = false;              // --optimum also from the Bayes-optimal point of a discrete prior
   std::uint32_t starts = 8;              // --optimum's random starts
   double horizon = 0.0;                  // --optimum's flow time; 0: ten times train.time
   std::string out;                       // results folder; empty: results/theory-<time>

@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
   theory_command->add_flag("--optimum", theory.optimum,
                            "Instead of the curves: the noiseless gradient flow's ends from --starts random starts, "
                            "the best risk and the basins (optimum.csv, optimum.txt)");
+  theory_command->add_flag("--bayes-point", theory.bayes_point,
+                           "With --optimum: one more start, where Bayes-softmax is the Bayes predictor of the "
+                           "data's discrete prior (needs H >= its support points)");
   theory_command->add_option("--starts", theory.starts, "Random starts of --optimum (default 8)")
       ->check(CLI::Range(1, 1000));
   theory_command

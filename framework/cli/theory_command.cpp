@@ -10,10 +10,12 @@
 #include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/comparison_report.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
+#include <attnlab/framework/theory/bayes_point.hpp>
 #include <attnlab/framework/theory/optimum_report.hpp>
 #include <attnlab/framework/theory/plateau_report.hpp>
 #include <attnlab/framework/theory/theory_run.hpp>
 #include <attnlab/framework/training/evaluation.hpp>
+#include <attnlab/sdk/params.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -133,11 +135,27 @@ int write_plateau(TheoryRun& run, ResultsFolder& folder) {
   return exit_status(results.activations, results.failures, "the plateau analysis");
 }
 
+// The state where Bayes-softmax is the Bayes predictor of the data's
+// discrete prior (single-location's prior, support and weights keys).
+OrderParameters bayes_point_of(const CompareConfig& config) {
+  const Params params = Params::parse(config.data_params);
+  if (params.text("prior", "") != "discrete") {
+    throw UsageError("--bayes-point needs a discrete prior (data.prior = \"discrete\" with data.support)");
+  }
+  const std::vector<std::vector<double>> support = params.rows("support");
+  const std::vector<double> weights =
+      params.has("weights") ? params.numbers("weights") : std::vector<double>(support.size(), 1.0);
+  return bayes_point(support, weights, config.heads);
+}
+
 // theory --optimum: where the noiseless gradient flow ends from many starts.
-int write_optimum(TheoryRun& run, ResultsFolder& folder, const TheoryOptions& options) {
+// `bayes_start`: one more start for every activation (--bayes-point).
+int write_optimum(TheoryRun& run, ResultsFolder& folder, const TheoryOptions& options,
+                  const std::optional<OrderParameters>& bayes_start) {
   OptimumOptions optimum;
   optimum.starts = options.starts;
   optimum.horizon = options.horizon;
+  if (bayes_start) optimum.extra_starts.assign(run.config().activations.size(), *bayes_start);
   spdlog::info(
       "the gradient flow (eta -> 0) of {} activation(s) from {} random starts each, to t = {:g} at most ({} "
       "Monte Carlo samples)",
@@ -148,8 +166,17 @@ int write_optimum(TheoryRun& run, ResultsFolder& folder, const TheoryOptions& op
   results.activations = run.config().activations;
   results.ends = run.search_optimum(optimum, results.failures);
   if (const auto bayes = run.bayes_risk()) results.bayes_risk = bayes->mean;
+  std::string from_bayes_point;
+  for (std::size_t m = 0; m < results.ends.size(); ++m) {
+    for (const FlowEnd& end : results.ends[m]) {
+      if (end.start == optimum.starts) {
+        from_bayes_point += fmt::format("{} from the Bayes-optimal point (start {} in optimum.csv): risk {:.5g}{}\n",
+                                        results.activations[m], end.start, end.risk, end.settled ? ", settled" : "");
+      }
+    }
+  }
   const std::string text =
-      optimum_summary(results) +
+      optimum_summary(results) + from_bayes_point +
       fmt::format("wall time {:.1f} s\n",
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   StagedFiles outputs;
@@ -191,6 +218,11 @@ int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
                                                                                         : ExistingFolderPolicy::Refuse);
   TheoryRun run(config, environment.registry);
   if (start) run.start_from(start->time, start->states);
+  std::optional<OrderParameters> bayes_start;
+  if (options.bayes_point) {
+    if (!options.optimum) throw UsageError("--bayes-point is a start of --optimum: give both");
+    bayes_start = bayes_point_of(config);
+  }
   folder.create();
   const LogFileAttachment log_file(folder);
   for (const auto& note : config.notes) spdlog::warn("{}", note);
@@ -201,7 +233,7 @@ int run_theory(PluginEnvironment& environment, const TheoryOptions& options) {
   for (const auto& id : config.activations) plugins.push_back(environment.registry.get(id, PluginKind::Activation));
   folder.write_atomically("config.toml", provenance_comments(plugins) + config.resolved_toml);
   if (options.plateau) return write_plateau(run, folder);
-  if (options.optimum) return write_optimum(run, folder, options);
+  if (options.optimum) return write_optimum(run, folder, options, bayes_start);
   folder.write_atomically("metrics.jsonl", "");
   if (const auto bayes = run.bayes_risk()) {
     spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,

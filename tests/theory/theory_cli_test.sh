@@ -269,4 +269,47 @@ if [ -z "$out" ]; then pass "optimum.csv: every start of every activation; optim
 else echo "    $out"; fail "optimum.csv: every start of every activation; optimum.txt: each one's best risk"; fi
 refused "--plateau with --optimum is refused" "give one" theory "${small[@]}" --plateau --optimum --out "$work/both"
 
+# --- the optimum from the Bayes point ------------------------------------------
+# Three support points, three heads: Bayes-softmax's flow from the point where
+# it is the Bayes predictor stays near the Bayes risk. The flow descends a
+# 1024-sample risk, whose minimum lies about 42 / 1024 = 4 % above the
+# population's; 10 % leaves room for the risk estimates' own errors.
+cat >"$work/discrete.toml" <<'EOF'
+activations = ["bayes-softmax"]
+[data]
+plugin = "single-location"
+D = 40
+L = 5
+delta = 0.1
+prior = "discrete"
+support = [[2.5, 0.0], [-2.5, 0.0], [0.0, 2.5]]
+[model]
+heads = 3
+[train]
+time = 20
+[train.optimizer_params]
+lr_scale = "none"
+bias_lr_scale = "per-dimension"
+[eval]
+test_size = 256
+bayes_samples = 20000
+[theory]
+samples = 1024
+risk_samples = 16384
+EOF
+if theory "$work/discrete.toml" --optimum --bayes-point --starts 1 --horizon 20 --out "$work/bayes-point"; then
+  line=$(grep '^bayes-softmax from the Bayes-optimal point (start 1 in optimum.csv): risk ' "$work/bayes-point/optimum.txt")
+  over=$(grep -o 'best risk [0-9.]* over 2 starts.*; [-+0-9.]* % over the Bayes risk' "$work/bayes-point/optimum.txt" |
+         sed 's/.*; \([-+0-9.]*\) % over.*/\1/')
+  if [ -n "$line" ] && [ -n "$over" ] && $py -c "import sys; sys.exit(0 if abs(float('$over')) < 10 else 1)"; then
+    pass "--bayes-point: Bayes-softmax's flow from the Bayes point ends within 10 % of the Bayes risk ($over %)"
+  else sed 's/^/    /' "$work/bayes-point/optimum.txt"; fail "--bayes-point: the flow from the Bayes point"; fi
+else sed 's/^/    /' "$work/last.log"; fail "theory --optimum --bayes-point runs"; fi
+refused "--bayes-point on a Gaussian prior is refused" "needs a discrete prior" \
+  theory "${small[@]}" "${scaled_bias[@]}" --optimum --bayes-point --starts 1 --horizon 1 --out "$work/bp-gauss"
+refused "--bayes-point with fewer heads than support points is refused" "H = 2 < 3 points" \
+  theory "$work/discrete.toml" --set model.heads=2 --optimum --bayes-point --starts 1 --horizon 1 --out "$work/bp-heads"
+refused "--bayes-point without --optimum is refused" "give both" theory "$work/discrete.toml" --bayes-point \
+  --out "$work/bp-alone"
+
 finish "theory CLI"
