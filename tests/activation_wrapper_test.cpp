@@ -43,11 +43,11 @@ TEST_CASE("bad parameter text is refused naming the plugin, the key and the acce
              Contains("plugin 'fixture-good'") && Contains("parameter 'beta' must be a finite number, got 'hot'"));
 }
 
-TEST_CASE("a constructor that throws is a failure to start; its ParamError is a bad parameter",
-          "[activation][fixture]") {
+TEST_CASE("a constructor that throws is reported as such; its ParamError is a bad parameter", "[activation][fixture]") {
   const auto plugin = PluginLibrary::load(bad_fixture("fixture-throwing-constructor"));
   CHECK(thrown_message<PluginError>([&] { Activation{plugin}; }) ==
-        plugin->label() + " failed to start: fixture-throwing-constructor refuses to start (deliberate test failure)");
+        plugin->label() +
+            ": constructor threw: fixture-throwing-constructor refuses to start (deliberate test failure)");
   CHECK(thrown_message<PluginError>([&] { Activation(plugin, "beta = hot"); }) ==
         plugin->label() + ": invalid parameters: parameter 'beta' must be a finite number, got 'hot'");
 }

@@ -55,8 +55,8 @@ double measured(const std::string& detail) {
   return attnlab::test::number_after(detail, "= ");
 }
 
-const std::vector<std::string> kChecks = {"shapes",    "extreme-scores", "normalization",
-                                          "head-mask", "backward",       "determinism"};
+const std::vector<std::string> kChecks = {"shapes",   "extreme-scores", "normalization", "head-mask",
+                                          "backward", "determinism",    "long run"};
 
 }  // namespace
 
@@ -78,7 +78,7 @@ TEST_CASE("fixture-good passes every check, its parameter gradient included", "[
   const std::string params = GENERATE("", "beta = 0.4");
   const auto results = check(PluginLibrary::load(good_fixture("fixture-good")), params);
   CHECK(names(results) == std::vector<std::string>{"shapes", "extreme-scores", "normalization", "head-mask", "backward",
-                                                   "backward-parameters", "determinism"});
+                                                   "backward-parameters", "determinism", "long run"});
   for (const auto& r : results) {
     INFO(r.name << ": " << r.detail);
     CHECK(r.passed);
@@ -147,11 +147,12 @@ TEST_CASE("parameters the plugin refuses fail the create check, and nothing else
   CHECK_THAT(results[0].detail, Contains("unknown parameter 'gamma' (accepted: beta)"));
 }
 
-TEST_CASE("a constructor that throws fails the create check as a failure to start", "[checker][fixture]") {
+TEST_CASE("a constructor that throws fails the create check, saying so", "[checker][fixture]") {
   const auto plugin = PluginLibrary::load(bad_fixture("fixture-throwing-constructor"));
   const auto results = check(plugin);
   REQUIRE(names(results) == std::vector<std::string>{"create"});
   CHECK_FALSE(results[0].passed);
   CHECK(results[0].detail ==
-        plugin->label() + " failed to start: fixture-throwing-constructor refuses to start (deliberate test failure)");
+        plugin->label() +
+            ": constructor threw: fixture-throwing-constructor refuses to start (deliberate test failure)");
 }

@@ -30,25 +30,28 @@ std::vector<CheckResult> check(const std::shared_ptr<const PluginLibrary>& plugi
   return attnlab::check_data_model(plugin, options);
 }
 
-const std::vector<std::string> kChecks = {"dimensions",         "shapes",          "finiteness", "determinism",
-                                          "teacher directions", "token statistics"};
+// The checks every data model gets, in order, with the optional ones
+// (bayes consistency, high-dimensional limit) before the long run.
+std::vector<std::string> checks_with(const std::vector<std::string>& optional) {
+  std::vector<std::string> names = {"dimensions",         "shapes",          "finiteness", "determinism",
+                                    "teacher directions", "token statistics"};
+  names.insert(names.end(), optional.begin(), optional.end());
+  names.push_back("long run");
+  return names;
+}
+
+const std::vector<std::string> kChecks = checks_with({});
 
 std::vector<std::string> with_bayes() {
-  std::vector<std::string> names = kChecks;
-  names.push_back("bayes consistency");
-  return names;
+  return checks_with({"bayes consistency"});
 }
 
 std::vector<std::string> with_limit() {
-  std::vector<std::string> names = kChecks;
-  names.push_back("high-dimensional limit");
-  return names;
+  return checks_with({"high-dimensional limit"});
 }
 
 std::vector<std::string> with_bayes_and_limit() {
-  std::vector<std::string> names = with_bayes();
-  names.push_back("high-dimensional limit");
-  return names;
+  return checks_with({"bayes consistency", "high-dimensional limit"});
 }
 
 }  // namespace

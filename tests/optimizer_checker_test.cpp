@@ -31,8 +31,8 @@ std::vector<CheckResult> check(const std::shared_ptr<const PluginLibrary>& plugi
   return attnlab::check_optimizer(plugin, options);
 }
 
-const std::vector<std::string> kChecks = {"state size", "descent on a quadratic", "zero gradient", "determinism",
-                                          "constraints"};
+const std::vector<std::string> kChecks = {
+    "state size", "descent on a quadratic", "zero gradient", "determinism", "constraints", "long run"};
 
 }  // namespace
 

@@ -23,6 +23,9 @@ std::filesystem::path good_fixture(const std::string& name) {
 std::filesystem::path bad_fixture(const std::string& name) {
   return bad_fixture_dir() / (name + ".so");
 }
+std::filesystem::path faulty_fixture(const std::string& name) {
+  return std::filesystem::path(ATTNLAB_TEST_FIXTURE_DIR) / "faulty" / (name + ".so");
+}
 
 std::shared_ptr<const PluginLibrary> builtin_plugin(const std::string& id) {
   return PluginLibrary::load(builtin_dir() / (id + ".so"));

@@ -26,6 +26,8 @@ std::filesystem::path bad_fixture_dir();
 // A fixture plugin file by its output name, e.g. bad_fixture("fixture-abi-major").
 std::filesystem::path good_fixture(const std::string& name);
 std::filesystem::path bad_fixture(const std::string& name);
+// A fault-injection fixture, e.g. faulty_fixture("faulty-activation").
+std::filesystem::path faulty_fixture(const std::string& name);
 
 // Loads a built-in plugin by id (its file is <id>.so).
 std::shared_ptr<const PluginLibrary> builtin_plugin(const std::string& id);

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace attnlab::cli {
 namespace {
@@ -28,17 +29,21 @@ const char* normalization_name(std::uint32_t normalization) {
   }
 }
 
-// A measurement, not a check: a plugin that cannot run has already failed
-// the checks above, so a failure here only says why there is no figure.
-void print_activation_cost(const std::shared_ptr<const PluginLibrary>& plugin, const CheckPluginOptions& options) {
+// A measurement, not a check, unless it fails: it runs many more calls than
+// the checks, in a child process, so a plugin that crashes, hangs, throws or
+// returns a non-finite value there fails here.
+std::optional<CheckResult> print_activation_cost(const std::shared_ptr<const PluginLibrary>& plugin,
+                                                 const CheckPluginOptions& options) {
   const ScoreShape shape{64, 4, 16};
-  try {
-    const ActivationCost cost = measure_activation_cost(plugin, options.params, shape, options.seed);
-    fmt::print("  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us\n", shape.batch,
-               shape.heads, shape.length, cost.forward_microseconds, cost.backward_microseconds);
-  } catch (const std::exception& error) {
-    fmt::print("  cost per sample: not measured ({})\n", error.what());
+  const IsolatedActivationCost measured =
+      measure_activation_cost_isolated(plugin, options.params, shape, options.seed, options.check_timeout_seconds);
+  if (!measured.cost) {
+    fmt::print("  cost per sample: not measured ({})\n", measured.failure);
+    return CheckResult{"cost measurement", false, measured.failure};
   }
+  fmt::print("  cost per sample (batch {}, H = {}, L = {}): forward {:.3g} us, backward {:.3g} us\n", shape.batch,
+             shape.heads, shape.length, measured.cost->forward_microseconds, measured.cost->backward_microseconds);
+  return std::nullopt;
 }
 
 std::vector<CheckResult> check_activation_plugin(const std::shared_ptr<const PluginLibrary>& plugin,
@@ -50,8 +55,11 @@ std::vector<CheckResult> check_activation_plugin(const std::shared_ptr<const Plu
   ActivationCheckOptions check_options;
   check_options.params = options.params;
   check_options.seed = options.seed;
+  check_options.check_timeout_seconds = options.check_timeout_seconds;
   auto results = check_activation(plugin, check_options);
-  print_activation_cost(plugin, options);
+  // A plugin that cannot be made has nothing to measure.
+  if (results.size() == 1 && results[0].name == "create") return results;
+  if (auto failure = print_activation_cost(plugin, options)) results.push_back(std::move(*failure));
   return results;
 }
 
@@ -59,7 +67,7 @@ std::vector<CheckResult> check_data_model_plugin(const std::shared_ptr<const Plu
                                                  const CheckPluginOptions& options) {
   const bool bayes = (plugin->capabilities() & ATTNLAB_CAP_BAYES_PREDICTION) != 0;
   // Dimensions need an instance; if none can be made, the checks say why.
-  const auto dims = probe_data_dims(*plugin, options.params);
+  const auto dims = probe_data_dims(*plugin, options.params, options.check_timeout_seconds);
   fmt::print("  {}; Bayes prediction and risk: {}; high-dimensional limit: {}\n",
              dims ? fmt::format("D = {}, L = {}, F = {}", dims->dimension, dims->length, dims->features)
                   : std::string("dimensions unavailable"),
@@ -67,6 +75,7 @@ std::vector<CheckResult> check_data_model_plugin(const std::shared_ptr<const Plu
   DataModelCheckOptions check_options;
   check_options.params = options.params;
   check_options.seed = options.seed;
+  check_options.check_timeout_seconds = options.check_timeout_seconds;
   return check_data_model(plugin, check_options);
 }
 
@@ -79,6 +88,7 @@ std::vector<CheckResult> check_optimizer_plugin(const std::shared_ptr<const Plug
   OptimizerCheckOptions check_options;
   check_options.params = options.params;
   check_options.seed = options.seed;
+  check_options.check_timeout_seconds = options.check_timeout_seconds;
   return check_optimizer(plugin, check_options);
 }
 

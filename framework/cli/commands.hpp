@@ -28,6 +28,7 @@ struct CheckPluginOptions {
   std::string target;  // id or path
   std::string params;
   std::uint64_t seed = 20260303;
+  double check_timeout_seconds = 60.0;  // per check, each in a child process
 };
 
 int run_check_plugin(PluginEnvironment& environment, const CheckPluginOptions& options);

@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
   check_command->add_option("plugin", check.target, "Plugin id, or path to a plugin .so file")->required();
   check_command->add_option("--params", check.params, "Parameter text for the plugin, e.g. 'c = 0.5'");
   check_command->add_option("--seed", check.seed, "Seed for the random test inputs")->check(kNonNegative);
+  check_command
+      ->add_option("--check-timeout", check.check_timeout_seconds,
+                   "Seconds each check may take (each runs in a child process); a check that takes longer fails as "
+                   "hung")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
 
   attnlab::cli::CompareOptions compare;
   bool print_default_config = false;

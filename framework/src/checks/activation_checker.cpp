@@ -6,8 +6,10 @@
 #include "checks/check_support.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <utility>
 
 namespace attnlab {
@@ -35,29 +37,39 @@ class ActivationChecker {
       : plugin_(std::move(plugin)), options_(options), rng_(options.seed) {}
 
   std::vector<CheckResult> run() {
-    check::CheckList checks;
-    const auto activation = checks.create<Activation>(plugin_, options_.params);
-    if (!activation) return checks.take();
-    Activation& a = *activation;
-    checks.run("shapes", [&] { return check_shapes(a); });
+    check::CheckList checks(options_.check_timeout_seconds);
+    checks.carry([this] { return std::string(wrote_out_of_bounds_ ? "1" : "0"); },
+                 [this](const std::string& state) { wrote_out_of_bounds_ = wrote_out_of_bounds_ || state == "1"; });
+    const auto made =
+        checks.create([this] { return std::to_string(Activation(plugin_, options_.params).parameter_count()); });
+    if (!made) return checks.take();
+    parameter_count_ = std::stoul(*made);
+    // Each check runs in a child process, which makes its own instance here.
+    checks.run("shapes", [&] { return check_shapes(instance()); });
     if (wrote_out_of_bounds_) {
       // Later checks hand the plugin unguarded buffers, which it would
       // corrupt; a plugin that merely throws or returns NaN is safe to go on.
       checks.fail("remaining checks", "not run: the plugin writes outside its buffers");
       return checks.take();
     }
-    checks.run("extreme-scores", [&] { return check_extreme_scores(a); });
-    checks.run("normalization", [&] { return check_normalization(a); });
-    checks.run("head-mask", [&] { return check_head_mask(a); });
-    checks.run("backward", [&] { return check_backward(a); });
-    if (a.parameter_count() > 0) {
-      checks.run("backward-parameters", [&] { return check_parameter_gradient(a); });
+    checks.run("extreme-scores", [&] { return check_extreme_scores(instance()); });
+    checks.run("normalization", [&] { return check_normalization(instance()); });
+    checks.run("head-mask", [&] { return check_head_mask(instance()); });
+    checks.run("backward", [&] { return check_backward(instance()); });
+    if (parameter_count_ > 0) {
+      checks.run("backward-parameters", [&] { return check_parameter_gradient(instance()); });
     }
-    checks.run("determinism", [&] { return check_determinism(a); });
+    checks.run("determinism", [&] { return check_determinism(instance()); });
+    checks.run("long run", [&] { return check_long_run(instance()); });
     return checks.take();
   }
 
  private:
+  Activation& instance() {
+    if (!activation_) activation_.emplace(plugin_, options_.params);
+    return *activation_;
+  }
+
   Buffer random_buffer(std::size_t size, double scale) {
     Buffer values(size);
     for (auto& v : values) v = scale * rng_.normal();
@@ -358,9 +370,58 @@ class ActivationChecker {
     return "forward and backward bit-identical on repeat and on a fresh instance";
   }
 
+  // Many calls on varied inputs, the learnable parameters moved a little
+  // between calls as training would move them: finds the plugin that fails
+  // only late (after N calls) or only for some inputs.
+  std::string check_long_run(Activation& a) {
+    const std::array<double, 5> scales = {0.01, 0.3, 1.0, 3.0, 30.0};
+    Buffer parameters = a.parameters();
+    for (std::uint32_t call = 0; call < options_.long_run_calls; ++call) {
+      const ScoreShape shape{1 + static_cast<std::uint32_t>(rng_.uniform() * 4),
+                             1 + static_cast<std::uint32_t>(rng_.uniform() * 4),
+                             1 + static_cast<std::uint32_t>(rng_.uniform() * 12)};
+      const double scale = scales[call % scales.size()];
+      Mask mask;
+      if (call % 2 == 1) {
+        for (std::uint32_t h = 0; h < shape.heads; ++h) mask.push_back(rng_.uniform() < 0.7 ? 1 : 0);
+      }
+      const Buffer scores = random_buffer(shape.size(), scale);
+      const std::string at =
+          " at call " + std::to_string(call + 1) + " (" + shape_text(shape) + ", scores of scale " + sci(scale) + ")";
+      Buffer weights;
+      try {
+        weights = forward(a, shape, scores, mask);
+      } catch (const std::exception& e) {
+        throw CheckFailure(e.what() + at);
+      }
+      Gradients g;
+      try {
+        g = backward(a, shape, scores, weights, random_buffer(shape.size(), 1.0), mask);
+      } catch (const std::exception& e) {
+        throw CheckFailure(e.what() + at);
+      }
+      require_finite(g.scores, shape, "score gradient" + at + ":");
+      require_finite(g.parameters, shape, "parameter gradient" + at + ":");
+      if (parameters.empty()) continue;
+      // A small step against the gradient, bounded whatever its size.
+      double largest = 0.0;
+      for (const double x : g.parameters) largest = std::max(largest, std::fabs(x));
+      const double rate = 1e-3 / std::max(1.0, largest);
+      for (std::size_t p = 0; p < parameters.size(); ++p) parameters[p] -= rate * g.parameters[p];
+      a.set_parameters(parameters);
+    }
+    return std::to_string(options_.long_run_calls) +
+           " forward and backward calls on random shapes up to 4x4x12, scores of scale 1e-2 to 30, random head "
+           "masks" +
+           (parameters.empty() ? std::string() : ", learnable parameters moved between calls") +
+           ": weights and gradients finite";
+  }
+
   std::shared_ptr<const PluginLibrary> plugin_;
   ActivationCheckOptions options_;
   Rng rng_;
+  std::size_t parameter_count_ = 0;
+  std::optional<Activation> activation_;  // made in each check's child process
   bool wrote_out_of_bounds_ = false;
 };
 

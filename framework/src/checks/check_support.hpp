@@ -7,6 +7,7 @@
 #include <attnlab/framework/checks/check_result.hpp>
 #include <attnlab/framework/hosting/plugin_library.hpp>
 
+#include "common/child_process.hpp"
 #include "hosting/create_failure.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -154,32 +156,69 @@ inline std::string outside_writes(const GuardedBuffer& buffer, const std::string
 }
 
 // Results in the order the checks ran; a check passes with the detail it
-// returns and fails with the message of whatever it throws.
+// returns and fails with the message of whatever it throws. Each check runs
+// in a child process of its own (run_isolated) with a time limit, so a plugin
+// that crashes or hangs fails that check ("crashed (SIGSEGV)", "hung (no
+// answer in 60 s)") and the others still run. A check therefore changes
+// nothing in the checker's own process: what later checks must know (e.g.
+// that the plugin writes out of bounds) travels back through carry().
 class CheckList {
  public:
+  explicit CheckList(double timeout_seconds) : timeout_(timeout_seconds) {}
+
+  // `save` runs in the child after every check, `load` in this process with
+  // the text it returned.
+  void carry(std::function<std::string()> save, std::function<void(const std::string&)> load) {
+    save_ = std::move(save);
+    load_ = std::move(load);
+  }
+
   void run(const std::string& name, const std::function<std::string()>& check) {
-    try {
-      results_.push_back({name, true, check()});
-    } catch (const std::exception& e) {
-      results_.push_back({name, false, e.what()});
+    const IsolatedOutcome outcome = run_isolated(
+        [&] {
+          std::string detail;
+          bool passed = false;
+          try {
+            detail = check();
+            passed = true;
+          } catch (const std::exception& e) {
+            detail = e.what();
+          }
+          const std::string state = save_ ? save_() : std::string();
+          return std::string(passed ? "P" : "F") + std::to_string(detail.size()) + ":" + detail + state;
+        },
+        timeout_);
+    if (!outcome.answered()) {
+      results_.push_back({name, false, outcome.failure()});
+      return;
     }
+    const std::string& answer = outcome.answer;
+    const std::size_t colon = answer.find(':');
+    const std::size_t size = std::stoul(answer.substr(1, colon - 1));
+    results_.push_back({name, answer[0] == 'P', answer.substr(colon + 1, size)});
+    if (load_) load_(answer.substr(colon + 1 + size));
   }
+
   void fail(const std::string& name, const std::string& detail) { results_.push_back({name, false, detail}); }
-  // Constructs the plugin instance the checks run on; when that throws,
-  // records a failed "create" check and returns null.
-  template <class Instance, class... Args>
-  std::unique_ptr<Instance> create(Args&&... args) {
-    try {
-      return std::make_unique<Instance>(std::forward<Args>(args)...);
-    } catch (const std::exception& e) {
-      fail("create", e.what());
-      return nullptr;
-    }
+
+  // Makes one instance in a child process (`make` throws when it cannot)
+  // and returns what `make` says about it; when that fails, records a failed
+  // "create" check and returns nothing. The checks then make their own
+  // instances, each in its own child.
+  std::optional<std::string> create(const std::function<std::string()>& make) {
+    const IsolatedOutcome outcome = run_isolated(make, timeout_);
+    if (outcome.answered()) return outcome.answer;
+    fail("create", outcome.failure());
+    return std::nullopt;
   }
+
   bool last_passed() const { return !results_.empty() && results_.back().passed; }
   std::vector<CheckResult> take() { return std::move(results_); }
 
  private:
+  double timeout_;
+  std::function<std::string()> save_;
+  std::function<void(const std::string&)> load_;
   std::vector<CheckResult> results_;
 };
 

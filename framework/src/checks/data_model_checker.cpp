@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -95,22 +96,44 @@ class DataModelChecker {
       : plugin_(std::move(plugin)), options_(options) {}
 
   std::vector<CheckResult> run() {
-    check::CheckList checks;
-    {
-      const auto raw = checks.create<RawInstance>(*plugin_, options_.params);
-      if (!raw) return checks.take();
-      checks.run("dimensions", [&] { return check_dimensions(*raw); });
-      if (!checks.last_passed()) {
-        checks.fail("remaining checks", "not run: without valid dimensions there is nothing to size buffers by");
-        return checks.take();
-      }
-      checks.run("shapes", [&] { return check_shapes(*raw); });
-      if (wrote_out_of_bounds_) {
-        // The host wrapper hands the plugin unguarded buffers, which it would
-        // corrupt; a plugin that merely fails or returns NaN is safe to go on.
-        checks.fail("remaining checks", "not run: the plugin writes outside its buffers");
-        return checks.take();
-      }
+    check::CheckList checks(options_.check_timeout_seconds);
+    // What "dimensions" and "shapes" find out, for the later checks.
+    checks.carry(
+        [this] {
+          return std::to_string(dims_.dimension) + " " + std::to_string(dims_.length) + " " +
+                 std::to_string(dims_.features) + " " + (wrote_out_of_bounds_ ? "1" : "0");
+        },
+        [this](const std::string& state) {
+          unsigned long d = 0, l = 0, f = 0;
+          int outside = 0;
+          if (std::sscanf(state.c_str(), "%lu %lu %lu %d", &d, &l, &f, &outside) != 4) return;
+          dims_ = {static_cast<std::uint32_t>(d), static_cast<std::uint32_t>(l), static_cast<std::uint32_t>(f)};
+          wrote_out_of_bounds_ = wrote_out_of_bounds_ || outside == 1;
+        });
+    if (!checks.create([this] {
+          const RawInstance raw(*plugin_, options_.params);
+          return std::string();
+        })) {
+      return checks.take();
+    }
+    // Each check runs in a child process, which makes its own instance.
+    checks.run("dimensions", [&] {
+      RawInstance raw(*plugin_, options_.params);
+      return check_dimensions(raw);
+    });
+    if (!checks.last_passed()) {
+      checks.fail("remaining checks", "not run: without valid dimensions there is nothing to size buffers by");
+      return checks.take();
+    }
+    checks.run("shapes", [&] {
+      RawInstance raw(*plugin_, options_.params);
+      return check_shapes(raw);
+    });
+    if (wrote_out_of_bounds_) {
+      // The host wrapper hands the plugin unguarded buffers, which it would
+      // corrupt; a plugin that merely fails or returns NaN is safe to go on.
+      checks.fail("remaining checks", "not run: the plugin writes outside its buffers");
+      return checks.take();
     }
     checks.run("finiteness", [&] { return check_finiteness(model()); });
     checks.run("determinism", [&] { return check_determinism(model()); });
@@ -118,6 +141,7 @@ class DataModelChecker {
     checks.run("token statistics", [&] { return check_token_statistics(model()); });
     if (has_bayes()) checks.run("bayes consistency", [&] { return check_bayes(model()); });
     if (has_limit()) checks.run("high-dimensional limit", [&] { return check_limit(model()); });
+    checks.run("long run", [&] { return check_long_run(model()); });
     return checks.take();
   }
 
@@ -642,6 +666,38 @@ class DataModelChecker {
            "), at " + statistic_name(worst);
   }
 
+  // Many sample calls of varied batch sizes on streams of their own, with a
+  // Bayes prediction now and then when offered: finds the plugin that fails
+  // only late (after N calls).
+  std::string check_long_run(DataModel& m) const {
+    const std::uint32_t calls = options_.long_run_calls;
+    // Batches of 1 to 8 samples, fewer when L x D is large.
+    const auto largest = static_cast<std::uint32_t>(
+        std::clamp<std::size_t>(options_.token_budget / (std::size_t{calls} * sample_doubles()), 1, 8));
+    Rng sizes(stream_seed(options_.seed, StreamPurpose::Checks, 9));
+    Buffer tokens;
+    Buffer labels;
+    Buffer prediction;
+    for (std::uint32_t call = 0; call < calls; ++call) {
+      const auto batch = 1 + static_cast<std::uint32_t>(sizes.uniform() * largest) % largest;
+      tokens.resize(batch * sample_doubles());
+      labels.resize(batch);
+      Rng rng(stream_seed(options_.seed, StreamPurpose::Checks, 1000 + call));
+      try {
+        m.sample(rng, batch, tokens, labels);
+        if (has_bayes() && call % 16 == 0) {
+          prediction.resize(batch);
+          m.bayes_prediction(batch, tokens, prediction);
+        }
+      } catch (const std::exception& e) {
+        throw CheckFailure(std::string(e.what()) + " at call " + std::to_string(call + 1) + " (batch of " +
+                           std::to_string(batch) + ")");
+      }
+    }
+    return std::to_string(calls) + " sample calls, batches of 1 to " + std::to_string(largest) +
+           (has_bayes() ? ", a Bayes prediction every 16th" : "") + ": all finite";
+  }
+
   std::shared_ptr<const PluginLibrary> plugin_;
   DataModelCheckOptions options_;
   attnlab_data_dims dims_{};
@@ -659,16 +715,22 @@ std::vector<CheckResult> check_data_model(const std::shared_ptr<const PluginLibr
   return DataModelChecker(plugin, options).run();
 }
 
-std::optional<attnlab_data_dims> probe_data_dims(const PluginLibrary& plugin, const std::string& params) {
+std::optional<attnlab_data_dims> probe_data_dims(const PluginLibrary& plugin, const std::string& params,
+                                                 double timeout_seconds) {
   if (plugin.kind() != PluginKind::DataModel) return std::nullopt;
-  try {
-    RawInstance raw(plugin, params);
-    attnlab_data_dims dims{};
-    if (raw.table().dims(raw.get(), &dims, raw.error()) != ATTNLAB_OK) return std::nullopt;
-    return dims;
-  } catch (const CheckFailure&) {
-    return std::nullopt;
-  }
+  // In a child process: a plugin that crashes or hangs here has no
+  // dimensions, and the checks say why.
+  const IsolatedOutcome outcome = run_isolated(
+      [&] {
+        RawInstance raw(plugin, params);
+        attnlab_data_dims dims{};
+        if (raw.table().dims(raw.get(), &dims, raw.error()) != ATTNLAB_OK) return std::string();
+        return std::to_string(dims.dimension) + " " + std::to_string(dims.length) + " " + std::to_string(dims.features);
+      },
+      timeout_seconds);
+  unsigned long d = 0, l = 0, f = 0;
+  if (!outcome.answered() || std::sscanf(outcome.answer.c_str(), "%lu %lu %lu", &d, &l, &f) != 3) return std::nullopt;
+  return attnlab_data_dims{static_cast<std::uint32_t>(d), static_cast<std::uint32_t>(l), static_cast<std::uint32_t>(f)};
 }
 
 }  // namespace attnlab

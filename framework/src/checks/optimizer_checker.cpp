@@ -6,6 +6,7 @@
 #include <attnlab/framework/hosting/optimizer.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 
@@ -71,6 +72,7 @@ class Problem {
   std::vector<attnlab_parameter_group>& groups() { return groups_; }
   std::vector<GuardedBuffer>& values() { return values_; }
   const std::vector<GuardedBuffer>& gradients() const { return gradients_; }
+  std::vector<GuardedBuffer>& gradients() { return gradients_; }
 
   double loss() const {
     double sum = 0.0;
@@ -141,21 +143,34 @@ class OptimizerChecker {
   }
 
   std::vector<CheckResult> run() {
-    check::CheckList checks;
-    {
-      const auto raw = checks.create<RawInstance>(*plugin_, options_.params);
-      if (!raw) return checks.take();
-      checks.run("state size", [&] { return check_state_size(*raw); });
-      if (stop_) {
-        // The wrapper allocates whatever state_size says, without guards.
-        checks.fail("remaining checks", stop_reason_);
-        return checks.take();
-      }
+    check::CheckList checks(options_.check_timeout_seconds);
+    checks.carry([this] { return stop_ ? stop_reason_ : std::string(); },
+                 [this](const std::string& reason) {
+                   if (reason.empty()) return;
+                   stop_ = true;
+                   stop_reason_ = reason;
+                 });
+    if (!checks.create([this] {
+          const RawInstance raw(*plugin_, options_.params);
+          return std::string();
+        })) {
+      return checks.take();
+    }
+    // Each check runs in a child process, which makes its own instances.
+    checks.run("state size", [&] {
+      RawInstance raw(*plugin_, options_.params);
+      return check_state_size(raw);
+    });
+    if (stop_) {
+      // The wrapper allocates whatever state_size says, without guards.
+      checks.fail("remaining checks", stop_reason_);
+      return checks.take();
     }
     checks.run("descent on a quadratic", [&] { return check_descent(); });
     checks.run("zero gradient", [&] { return check_zero_gradient(); });
     checks.run("determinism", [&] { return check_determinism(); });
     checks.run("constraints", [&] { return check_constraint(); });
+    checks.run("long run", [&] { return check_long_run(); });
     return checks.take();
   }
 
@@ -360,6 +375,47 @@ class OptimizerChecker {
       throw CheckFailure(detail + "; " + free_text + ", yet the sphere constraint covers only keys and values");
     }
     return detail + "; " + free_text + " (free)";
+  }
+
+  // Many steps with random gradients at scales from 1e-3 to 1e3 (random, so
+  // that no step size can make them diverge): finds the plugin that fails
+  // only late (after N steps) or only for some gradients. Values and state
+  // must stay finite.
+  std::string check_long_run() const {
+    Optimizer optimizer(plugin_, options_.params);
+    Problem problem(shapes_, seed(5));
+    Rng rng(seed(6));
+    optimizer.initialize(problem.groups());
+    const std::array<double, 4> scales = {1e-3, 1.0, 1e3, 0.1};
+    for (std::uint32_t step = 0; step < options_.long_run_calls; ++step) {
+      const double scale = scales[step % scales.size()];
+      for (GuardedBuffer& gradients : problem.gradients()) {
+        for (double& g : gradients.span()) g = scale * rng.normal();
+      }
+      const std::string at = " at step " + std::to_string(step + 1) + " (gradients of scale " + sci(scale) + ")";
+      try {
+        optimizer.step(step_info(step), problem.groups());
+      } catch (const std::exception& e) {
+        throw CheckFailure(e.what() + at);
+      }
+      for (const attnlab_parameter_group& group : problem.groups()) {
+        const std::size_t n = std::size_t{group.vectors} * group.length;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!std::isfinite(group.values[i])) {
+            throw CheckFailure(std::string(role_name(group.role)) + " value " + std::to_string(i) + " is " +
+                               std::to_string(group.values[i]) + at);
+          }
+        }
+      }
+      const auto state = optimizer.state();
+      for (std::size_t i = 0; i < state.size(); ++i) {
+        if (!std::isfinite(state[i])) {
+          throw CheckFailure("state entry " + std::to_string(i) + " is " + std::to_string(state[i]) + at);
+        }
+      }
+    }
+    return std::to_string(options_.long_run_calls) +
+           " steps, random gradients at scales 1e-3 to 1e3: values and state finite";
   }
 
   std::shared_ptr<const PluginLibrary> plugin_;

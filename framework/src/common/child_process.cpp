@@ -3,13 +3,18 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -76,7 +81,135 @@ void check_spawn_call(int status, std::string_view what) {
     throw std::runtime_error(fmt::format("cannot prepare child process ({}): {}", what, std::strerror(status)));
 }
 
+void write_all(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t count = ::write(fd, text.data() + done, text.size() - done);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) return;
+    done += static_cast<std::size_t>(count);
+  }
+}
+
+// The child's side of run_isolated; never returns.
+[[noreturn]] void run_child(const std::function<std::string()>& work, int answer_fd) {
+  for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  std::string reply;
+  try {
+    reply = "A" + work();
+  } catch (const std::exception& error) {
+    reply = std::string("E") + error.what();
+  } catch (...) {
+    reply = "Eunknown exception (not derived from std::exception)";
+  }
+  write_all(answer_fd, reply);
+  std::fflush(nullptr);
+  ::_exit(0);
+}
+
+std::string signal_name(int sig) {
+  if (const char* abbreviation = sigabbrev_np(sig)) return std::string("SIG") + abbreviation;
+  return "signal " + std::to_string(sig);
+}
+
 }  // namespace
+
+std::string IsolatedOutcome::failure() const {
+  switch (status) {
+    case Status::Answered:
+      return "";
+    case Status::Threw:
+      return answer;
+    case Status::Crashed:
+      if (signal != 0) return "crashed (" + signal_name(signal) + ")";
+      return "crashed (exit status " + std::to_string(exit_code) + " without an answer)";
+    case Status::TimedOut:
+      return fmt::format("hung (no answer in {:g} s)", timeout);
+  }
+  return "";
+}
+
+IsolatedOutcome run_isolated(const std::function<std::string()>& work, double timeout_seconds) {
+  using Clock = std::chrono::steady_clock;
+  int pipe_ends[2];
+  if (::pipe2(pipe_ends, O_CLOEXEC) != 0)
+    throw std::runtime_error(fmt::format("cannot create a pipe for a child process: {}", std::strerror(errno)));
+  FileDescriptor read_end(pipe_ends[0]);
+  FileDescriptor write_end(pipe_ends[1]);
+
+  std::fflush(nullptr);  // or the child would print the parent's buffered output again
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("cannot start a child process: {}", std::strerror(errno)));
+  if (pid == 0) {
+    read_end.reset();
+    run_child(work, write_end.get());
+  }
+  write_end.reset();  // EOF arrives when the child has answered and exited
+
+  IsolatedOutcome outcome;
+  outcome.timeout = timeout_seconds;
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_seconds));
+  const auto milliseconds_left = [&] {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(left, 0, 1'000'000));
+  };
+  std::string reply;
+  bool timed_out = false;
+  char buffer[4096];
+  for (;;) {
+    pollfd ready{read_end.get(), POLLIN, 0};
+    const int polled = ::poll(&ready, 1, milliseconds_left());
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled == 0) {
+      timed_out = true;
+      break;
+    }
+    const ssize_t count = ::read(read_end.get(), buffer, sizeof buffer);
+    if (count > 0) {
+      reply.append(buffer, static_cast<std::size_t>(count));
+    } else if (count == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  int wait_status = 0;
+  pid_t waited = 0;
+  while (!timed_out) {
+    waited = ::waitpid(pid, &wait_status, WNOHANG);
+    if (waited == pid || (waited < 0 && errno != EINTR)) break;
+    if (milliseconds_left() == 0) {
+      timed_out = true;
+      break;
+    }
+    ::usleep(1000);
+  }
+  if (timed_out) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+    }
+    outcome.status = IsolatedOutcome::Status::TimedOut;
+    return outcome;
+  }
+  if (WIFSIGNALED(wait_status)) {
+    outcome.status = IsolatedOutcome::Status::Crashed;
+    outcome.signal = WTERMSIG(wait_status);
+    return outcome;
+  }
+  const int exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  if (exit_code != 0 || reply.empty() || (reply[0] != 'A' && reply[0] != 'E')) {
+    outcome.status = IsolatedOutcome::Status::Crashed;
+    outcome.exit_code = exit_code;
+    return outcome;
+  }
+  outcome.status = reply[0] == 'A' ? IsolatedOutcome::Status::Answered : IsolatedOutcome::Status::Threw;
+  outcome.answer = reply.substr(1);
+  return outcome;
+}
 
 std::optional<std::filesystem::path> find_on_path(const std::string& program) {
   const std::string path = path_variable();

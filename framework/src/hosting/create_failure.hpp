@@ -10,10 +10,12 @@
 namespace attnlab {
 
 // "<label>: invalid parameters: <message>" for ATTNLAB_ERROR, and
-// "<label> failed to start: <message>" for any other failed status.
+// "<label>: constructor threw: <message>" for any other failed status (the
+// SDK returns ATTNLAB_START_FAILED when the plugin's constructor throws
+// anything but a ParamError).
 inline std::string create_failure(const PluginLibrary& plugin, attnlab_status status, const std::string& message) {
   if (status == ATTNLAB_ERROR) return plugin.label() + ": invalid parameters: " + message;
-  return plugin.label() + " failed to start: " + message;
+  return plugin.label() + ": constructor threw: " + message;
 }
 
 }  // namespace attnlab

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace attnlab {
@@ -21,8 +22,20 @@ struct ActivationCost {
 
 // Times forward and backward on `shape` until each has run for at least
 // `min_seconds`; the best of three such rounds is kept (least disturbed by
-// other load).
+// other load). Every call's weights and gradients must be finite: a
+// non-finite one throws std::runtime_error naming the call.
 ActivationCost measure_activation_cost(const std::shared_ptr<const PluginLibrary>& plugin, const std::string& params,
                                        ScoreShape shape, std::uint64_t seed, double min_seconds = 0.02);
+
+// measure_activation_cost in a child process killed after `timeout_seconds`:
+// the cost, or why there is none ("crashed (SIGSEGV)", "hung (no answer in
+// 60 s)", the plugin's error, a non-finite output).
+struct IsolatedActivationCost {
+  std::optional<ActivationCost> cost;
+  std::string failure;  // when there is no cost
+};
+IsolatedActivationCost measure_activation_cost_isolated(const std::shared_ptr<const PluginLibrary>& plugin,
+                                                        const std::string& params, ScoreShape shape, std::uint64_t seed,
+                                                        double timeout_seconds);
 
 }  // namespace attnlab

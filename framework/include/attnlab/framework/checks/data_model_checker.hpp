@@ -47,12 +47,18 @@ struct DataModelCheckOptions {
   std::size_t limit_samples = 4000;
   std::size_t limit_min_samples = 1000;
   double limit_z_bound = 5.0;
+  // Sample calls of the long-run check.
+  std::uint32_t long_run_calls = 2000;
+  // Each check runs in a child process of its own; one that has not answered
+  // in this time fails as hung.
+  double check_timeout_seconds = 60.0;
 };
 
 // Every check, in order: dimensions, shapes, finiteness, determinism, teacher
 // directions, token statistics, bayes consistency when the plugin has the
-// bayes-prediction capability, and high-dimensional limit when it provides
-// limit_sample. A plugin that refuses the parameters gets
+// bayes-prediction capability, high-dimensional limit when it provides
+// limit_sample, and long run. A crash or hang fails the check it happened in,
+// and the others still run. A plugin that cannot be made gets
 // a single failed "create" result. Throws UsageError when `plugin` is not a
 // data model.
 std::vector<CheckResult> check_data_model(const std::shared_ptr<const PluginLibrary>& plugin,
@@ -60,7 +66,9 @@ std::vector<CheckResult> check_data_model(const std::shared_ptr<const PluginLibr
 
 // D, L and F of an instance made from `params`, or nothing when the plugin
 // refuses the parameters or its dims call fails (the checks then say why).
-// Calls only create, dims and destroy.
-std::optional<attnlab_data_dims> probe_data_dims(const PluginLibrary& plugin, const std::string& params);
+// Calls only create, dims and destroy, in a child process that is killed
+// after `timeout_seconds`.
+std::optional<attnlab_data_dims> probe_data_dims(const PluginLibrary& plugin, const std::string& params,
+                                                 double timeout_seconds = 60.0);
 
 }  // namespace attnlab

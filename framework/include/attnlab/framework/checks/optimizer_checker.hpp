@@ -32,10 +32,15 @@ struct OptimizerCheckOptions {
   std::uint32_t steps = 10;               // for determinism and constraints
   double max_state_per_parameter = 1024;  // state_size sanity bound
   double sphere_tolerance = 1e-12;        // relative change of a constrained norm
+  std::uint32_t long_run_calls = 2000;    // steps of the long-run check
+  // Each check runs in a child process of its own; one that has not answered
+  // in this time fails as hung.
+  double check_timeout_seconds = 60.0;
 };
 
 // Every check, in order: state size, descent on a quadratic, zero gradient,
-// determinism, constraints. A plugin that refuses the parameters gets a
+// determinism, constraints, long run. A crash or hang fails the check it
+// happened in, and the others still run. A plugin that cannot be made gets a
 // single failed "create" result. Throws UsageError when `plugin` is not an
 // optimizer.
 std::vector<CheckResult> check_optimizer(const std::shared_ptr<const PluginLibrary>& plugin,
