@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 namespace attnlab::cli {
 namespace {
@@ -50,6 +51,7 @@ class SharedBoard {
     board_->~CallBoard();
     board_ = new (board_) CallBoard();
     board_->slot_count = 0;
+    board_->supervisor_pid = static_cast<std::int32_t>(getpid());
     board_->data_plugin[0] = board_->optimizer_plugin[0] = board_->top_folder[0] = board_->run_folder[0] = '\0';
     for (CallSlot& slot : board_->slots) slot.model[0] = '\0';
   }
@@ -103,7 +105,14 @@ struct Failure {
 // did not run (a sanitizer's handler ended the process, or the plugin
 // exited), the marked call that started first (the other models finish
 // their step and wait for it), else none.
-std::optional<std::uint32_t> failed_slot(const CallBoard& board) {
+// What the supervisor saw of one slot's call in flight: its number, and
+// since when (the parent's clock; the child reads no clock for it).
+struct CallWatch {
+  std::uint64_t call_number = 0;
+  std::int64_t since_ns = 0;
+};
+
+std::optional<std::uint32_t> failed_slot(const CallBoard& board, const std::vector<CallWatch>& watches) {
   if (board.crash_signal.load() != 0) {
     const std::int32_t crashed = board.crashed_slot.load();
     if (crashed >= 0 && static_cast<std::uint32_t>(crashed) < board.slot_count &&
@@ -115,7 +124,10 @@ std::optional<std::uint32_t> failed_slot(const CallBoard& board) {
   std::optional<std::uint32_t> first;
   for (std::uint32_t s = 0; s < board.slot_count; ++s) {
     if (board.slots[s].call.load() == 0) continue;
-    if (!first || board.slots[s].started_ns.load() < board.slots[*first].started_ns.load()) first = s;
+    const auto since = [&](std::uint32_t i) {
+      return watches[i].call_number == board.slots[i].calls.load() ? watches[i].since_ns : monotonic_ns();
+    };
+    if (!first || since(s) < since(*first)) first = s;
   }
   return first;
 }
@@ -241,6 +253,7 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
 
     int status = 0;
     bool forwarded = false;
+    std::vector<CallWatch> watches(CallBoard::kMaxSlots);
     std::optional<std::uint32_t> hung_slot;
     double hung_limit = 0.0;
     const sigset_t set = supervised_signals();
@@ -262,9 +275,16 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
       const double limit = call_limit_seconds(board, options.plugin_call_timeout);
       const std::int64_t now = monotonic_ns();
       for (std::uint32_t s = 0; s < board.slot_count && !hung_slot; ++s) {
+        const std::uint64_t number = board.slots[s].calls.load();
         if (board.slots[s].call.load() == 0) continue;
-        const double running = static_cast<double>(now - board.slots[s].started_ns.load()) * 1e-9;
-        if (running > limit && board.slots[s].call.load() != 0) {
+        // A call first seen in flight now: time it from here (so a hang is
+        // found within the limit plus one poll).
+        if (watches[s].call_number != number) {
+          watches[s] = {number, now};
+          continue;
+        }
+        const double running = static_cast<double>(now - watches[s].since_ns) * 1e-9;
+        if (running > limit && board.slots[s].call.load() != 0 && board.slots[s].calls.load() == number) {
           hung_slot = s;
           hung_limit = limit;
         }
@@ -282,7 +302,7 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
                          fmt::format("the call ran past the limit of {:g} s (--plugin-call-timeout), so the "
                                      "training process was killed (SIGKILL)",
                                      hung_limit));
-    } else if (const auto slot = failed_slot(board)) {
+    } else if (const auto slot = failed_slot(board, watches)) {
       const bool signaled = WIFSIGNALED(status);
       if (!(signaled && forwarded && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM))) {
         failure = describe(board, *slot, "crashed",

@@ -52,9 +52,9 @@ for call in forward backward; do
       abort) signal="SIGABRT" ;;
       hang) signal="" ;;
     esac
-    # After a few log points (forward runs once per sample, in training and
-    # in each evaluation; backward once per training sample): near step 25 and 45.
-    after=1200; [ "$call" = backward ] && after=700
+    # After a few log points (a call is one batch: forward once per training
+    # step and a few times per evaluation, backward once per step).
+    after=40; [ "$call" = backward ] && after=45
     "$attnlab" compare "$(config '"faulty-activation", "softmax", "softmax1"' "$fault" "$call" "$after")" "${small[@]}" \
       --plugin-call-timeout 1 --out "$out" >"$work/last.log" 2>&1
     status=$?
@@ -85,7 +85,7 @@ for call in forward backward; do
 done
 
 # --strict: the same crash exits 3, with the table marking the stopped model's last test error.
-"$attnlab" compare "$(config '"faulty-activation", "softmax", "softmax1"' segfault forward 1200)" "${small[@]}" \
+"$attnlab" compare "$(config '"faulty-activation", "softmax", "softmax1"' segfault forward 40)" "${small[@]}" \
   --strict --out "$work/strict" >"$work/last.log" 2>&1
 status=$?
 if [ "$status" -eq 3 ] && grep -q "^error: --strict" "$work/last.log" &&

@@ -1,7 +1,9 @@
 #include <attnlab/framework/common/call_monitor.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <bit>
+
 #include <csignal>
 #include <ctime>
 
@@ -53,6 +55,10 @@ void set_call_board(CallBoard* new_board) {
   board = new_board;
 }
 
+int run_pid() {
+  return board != nullptr && board->supervisor_pid != 0 ? board->supervisor_pid : static_cast<int>(::getpid());
+}
+
 std::int64_t monotonic_ns() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -74,19 +80,23 @@ CallSlotBinding::~CallSlotBinding() {
 PluginCallMark::PluginCallMark(PluginCall call, PluginRole role) {
   if (board == nullptr || bound_slot < 0) return;
   slot_ = &board->slots[bound_slot];
-  started_ = monotonic_ns();
+  // One thread at a time works for a slot: a load and a store, no locked add.
+  const std::uint64_t number = slot_->calls.load(std::memory_order_relaxed) + 1;
+  slot_->calls.store(number, std::memory_order_relaxed);
   slot_->step.store(bound_step, std::memory_order_relaxed);
-  slot_->started_ns.store(started_, std::memory_order_relaxed);
   slot_->role.store(static_cast<std::uint32_t>(role), std::memory_order_relaxed);
   slot_->call.store(static_cast<std::uint32_t>(call), std::memory_order_release);
+  if (number % 64 == 0) started_ = monotonic_ns();
 }
 
 PluginCallMark::~PluginCallMark() {
   if (slot_ == nullptr) return;
   slot_->call.store(0, std::memory_order_release);
+  if (started_ == 0) return;
   const auto elapsed = static_cast<std::uint64_t>(monotonic_ns() - started_);
   const int bucket = std::min(std::max(static_cast<int>(std::bit_width(elapsed)) - 1, 0), 47);
-  slot_->durations[bucket].fetch_add(1, std::memory_order_relaxed);
+  auto& count = slot_->durations[bucket];
+  count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 void install_crash_recorder() {

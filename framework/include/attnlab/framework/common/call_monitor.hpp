@@ -32,8 +32,8 @@ struct CallSlot {
   std::atomic<std::uint32_t> call{0};        // PluginCall in flight, 0: none
   std::atomic<std::uint32_t> role{0};        // PluginRole of that call
   std::atomic<std::uint64_t> step{0};        // the training step it serves
-  std::atomic<std::int64_t> started_ns{0};   // steady clock at the call's start
-  std::atomic<std::uint64_t> durations[48];  // calls by duration, bucket k: [2^k, 2^(k+1)) ns
+  std::atomic<std::uint64_t> calls{0};       // calls started (the supervisor times a call by it)
+  std::atomic<std::uint64_t> durations[48];  // every 64th call by duration, bucket k: [2^k, 2^(k+1)) ns
   char model[128];                           // the model's activation id; "" for the data slot
 };
 
@@ -42,6 +42,7 @@ struct CallBoard {
   std::atomic<std::int32_t> crashed_slot{-1};    // set by the crash recorder
   std::atomic<std::int32_t> crash_signal{0};
   std::uint32_t slot_count = 0;
+  std::int32_t supervisor_pid = 0;  // the process the user started
   char data_plugin[128];
   char optimizer_plugin[128];
   char top_folder[4096];  // the results folder of the command (given to --out)
@@ -61,6 +62,10 @@ void set_board_text(char (&field)[N], const std::string& text) {
 CallBoard* call_board();
 void set_call_board(CallBoard* board);
 
+// The PID to name this run by (in a folder lock's record): the supervisor's
+// when there is one, which is the process the user started and can signal.
+int run_pid();
+
 // The steady clock in nanoseconds (CLOCK_MONOTONIC: the same in every process).
 std::int64_t monotonic_ns();
 
@@ -78,7 +83,9 @@ class CallSlotBinding {
   std::uint64_t previous_step_;
 };
 
-// Marks one plugin call on the thread's bound slot while it lives.
+// Marks one plugin call on the thread's bound slot while it lives: a few
+// relaxed stores; every 64th call also reads the clock twice, for the
+// supervisor's median call time.
 class PluginCallMark {
  public:
   PluginCallMark(PluginCall call, PluginRole role);
@@ -88,7 +95,7 @@ class PluginCallMark {
 
  private:
   CallSlot* slot_ = nullptr;
-  std::int64_t started_ = 0;
+  std::int64_t started_ = 0;  // for every 64th call only, 0 otherwise
 };
 
 // Records, on a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
