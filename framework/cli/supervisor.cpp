@@ -248,6 +248,10 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
       blocked.set_child_mask();
       set_call_board(&board);
       install_crash_recorder();
+      // The board is unmapped when this function returns: unhook it first.
+      struct Unhook {
+        ~Unhook() { set_call_board(nullptr); }
+      } unhook;
       return train(current);
     }
 
