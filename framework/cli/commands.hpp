@@ -44,6 +44,12 @@ struct CompareOptions {
   // --from-checkpoint: a warm start from a finished run's checkpoints (.ckpt
   // files or a results folder), one per activation.
   std::vector<std::string> from_checkpoints;
+  // --strict: exit 3 when any model stopped (a plugin that crashed, hung,
+  // threw or returned non-finite numbers, or a diverged model).
+  bool strict = false;
+  // --plugin-call-timeout: seconds one plugin call may take before it counts
+  // as hung; 0: max(60 s, 100 times the median call so far).
+  double plugin_call_timeout = 0.0;
 };
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options);

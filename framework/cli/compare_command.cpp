@@ -2,8 +2,10 @@
 #include "progress.hpp"
 #include "run_outputs.hpp"
 #include "stop_signals.hpp"
+#include "supervisor.hpp"
 
 #include <attnlab/framework/analysis/seed_summary.hpp>
+#include <attnlab/framework/common/call_monitor.hpp>
 #include <attnlab/framework/common/elapsed.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
@@ -42,9 +44,45 @@ std::string log_point_line(const LogPoint& point) {
 
 // How a run in one folder ended.
 struct FolderOutcome {
-  bool finished = false;  // false: stopped by a signal, resumable
-  std::string table;      // the summary table, when finished
+  bool finished = false;     // false: stopped by a signal, resumable
+  std::string table;         // the summary table, when finished
+  bool any_stopped = false;  // a model stopped (failed, crashed, hung, diverged)
 };
+
+// The folder a supervisor records a crash or hang in (supervisor.hpp).
+void announce_folder(char (&field)[4096], const ResultsFolder& folder) {
+  set_board_text(field, folder.path().string());
+}
+
+// Stops the models whose plugin crashed or hung in an earlier process of
+// this run (plugin_failures.txt), so that they are not called again.
+void apply_plugin_failures(const ResultsFolder& folder, Comparison& comparison) {
+  if (!folder.exists(kPluginFailuresFile)) return;
+  std::istringstream lines(folder.read(kPluginFailuresFile));
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (int k = 0; k < 3; ++k) {
+      const std::size_t tab = line.find('\t', start);
+      if (tab == std::string::npos) break;
+      fields.push_back(line.substr(start, tab - start));
+      start = tab + 1;
+    }
+    if (fields.size() != 3) continue;
+    const std::string reason = line.substr(start);
+    if (fields[0] == "stop") {
+      spdlog::warn("this run stopped before: {}", reason);
+      continue;
+    }
+    const auto& ids = comparison.activations();
+    const auto it = std::find(ids.begin(), ids.end(), fields[1]);
+    if (fields[0] != "activation" || it == ids.end()) continue;
+    const auto index = static_cast<std::size_t>(it - ids.begin());
+    if (comparison.statuses()[index].stopped) continue;
+    comparison.stop_model(index, std::stoull(fields[2]), reason);
+    spdlog::warn("model {} is not trained any further: {}", fields[1], reason);
+  }
+}
 
 // The limit of a comparison beside it (compare --theory): its records and
 // each activation's final status.
@@ -159,8 +197,9 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                             const std::vector<std::string>& warm_paths = {}) {
   if (folder.resuming() && folder.exists("summary.csv")) {
     spdlog::info("{} is already finished", folder.path().string());
-    return {true, folder.read("summary.txt")};
+    return {true, folder.read("summary.txt"), folder.read("summary.csv").find(",stopped,") != std::string::npos};
   }
+  if (CallBoard* board = call_board()) announce_folder(board->run_folder, folder);
   Comparison comparison(config, environment.registry);
   // Made before any training, so that a config whose limit does not exist
   // is refused before it.
@@ -204,6 +243,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                                                (warm ? warm_start_comments(*warm) : "") + config.resolved_toml);
     folder.write_atomically("metrics.jsonl", "");
   }
+  apply_plugin_failures(folder, comparison);
   if (const auto bayes = comparison.bayes_risk()) {
     spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,
                  bayes->samples);
@@ -228,7 +268,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     spdlog::warn("stopped by {} at step {} of {} (t = {:g}); the state is saved in {}", signal_name(stop.signal()),
                  comparison.step(), comparison.schedule().total_steps, comparison.schedule().time_at(comparison.step()),
                  folder.file("checkpoint.bin").string());
-    return {false, ""};
+    return {false, "", false};
   }
 
   std::optional<TheoryBeside> theory;
@@ -239,7 +279,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     if (!theory) {
       spdlog::warn("stopped by {} during the limit; training is finished and saved in {}", signal_name(stop.signal()),
                    folder.file("checkpoint.bin").string());
-      return {false, ""};
+      return {false, "", false};
     }
     // Side by side on the same threads: what the limit saves. After a
     // resume, the training time is this process's part only.
@@ -248,10 +288,12 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                  folder.resuming() ? " (since the resume)" : "", limit_seconds, training_seconds / limit_seconds);
   }
   const std::string table = write_finished_outputs(comparison, folder, theory);
+  bool any_stopped = false;
   for (const auto& status : comparison.statuses()) {
     if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);
+    any_stopped = any_stopped || status.stopped;
   }
-  return {true, table};
+  return {true, table, any_stopped};
 }
 
 // Whether optimizer `id` takes the parameter line `params`: asked by
@@ -303,6 +345,13 @@ std::uint32_t recorded_seeds(const ResultsFolder& folder) {
   return 0;
 }
 
+// The exit status of a finished run: 3 with --strict when a model stopped.
+int strict_status(const CompareOptions& options, bool any_stopped) {
+  if (!options.strict || !any_stopped) return 0;
+  spdlog::error("--strict: a model stopped before the end (see its status above)");
+  return 3;
+}
+
 // --seeds N: one complete comparison per seed in seed-<s>/, seeds s0..s0+N-1
 // (s0 the config's seed), then summary.txt and summary.csv over the seeds.
 // The top-level folder records N, so that --resume finishes every seed.
@@ -317,6 +366,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
   if (!folder.resuming()) folder.write_atomically("config.toml", base.resolved_toml);
   std::vector<std::string> summaries;
   std::vector<std::string> sources;
+  bool any_stopped = false;
   for (std::uint32_t k = 0; k < seeds; ++k) {
     const std::uint64_t seed = base.seed + k;
     const auto seed_path = folder.file(fmt::format("seed-{}", seed));
@@ -336,6 +386,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
     const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop, options.theory);
     if (!outcome.finished) return report_stop(stop, folder, options);
     fmt::print("\nseed {}:\n{}", seed, outcome.table);
+    any_stopped = any_stopped || outcome.any_stopped;
     summaries.push_back(seed_folder.read("summary.csv"));
     sources.push_back(seed_folder.file("summary.csv").string());
   }
@@ -348,7 +399,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
   outputs.commit();
   fmt::print("\nover {} seeds ({} to {}):\n{}\nresults: {}\n", seeds, base.seed, base.seed + seeds - 1, table,
              folder.path().string());
-  return 0;
+  return strict_status(options, any_stopped);
 }
 
 ExistingFolderPolicy folder_policy(const CompareOptions& options) {
@@ -358,14 +409,15 @@ ExistingFolderPolicy folder_policy(const CompareOptions& options) {
   return ExistingFolderPolicy::Refuse;
 }
 
-}  // namespace
-
-int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
+// The comparison in this process (the supervised child, or everything
+// with ATTNLAB_UNSUPERVISED=1).
+int run_compare_here(PluginEnvironment& environment, const CompareOptions& options) {
   for (const auto& rejection : environment.rejections) spdlog::warn("{}", rejection.message);
   // Before any thread starts, so that every thread leaves the signals to it.
   const StopSignals stop;
   ResultsFolder folder = options.out.empty() ? ResultsFolder::unique("results/compare")
                                              : ResultsFolder(options.out, folder_policy(options));
+  if (CallBoard* board = call_board()) announce_folder(board->top_folder, folder);
   // A multi-seed folder knows its seed count; --seeds must agree with it.
   const std::uint32_t recorded = folder.resuming() ? recorded_seeds(folder) : 0;
   if (recorded > 0 && options.seeds > 0 && options.seeds != recorded) {
@@ -383,14 +435,22 @@ int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
   if (seeds > 1) return run_compare_seeds(environment, seeds, folder, options, stop);
   if (folder.resuming() && folder.exists("summary.csv")) {
     fmt::print("{} is already finished; nothing to do.\n\n{}", folder.path().string(), folder.read("summary.csv"));
-    return 0;
+    return strict_status(options, folder.read("summary.csv").find(",stopped,") != std::string::npos);
   }
   const CompareConfig config = config_for(environment, folder, options);
   const FolderOutcome outcome =
       run_in_folder(environment, folder, config, stop, options.theory, options.from_checkpoints);
   if (!outcome.finished) return report_stop(stop, folder, options);
   fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());
-  return 0;
+  return strict_status(options, outcome.any_stopped);
+}
+
+}  // namespace
+
+int run_compare(PluginEnvironment& environment, const CompareOptions& options) {
+  if (!supervision_enabled()) return run_compare_here(environment, options);
+  return supervise(options,
+                   [&](const CompareOptions& child_options) { return run_compare_here(environment, child_options); });
 }
 
 int run_bayes_risk(const PluginEnvironment& environment, const BayesRiskOptions& options) {

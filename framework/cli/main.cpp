@@ -124,6 +124,13 @@ int main(int argc, char** argv) {
                    "Warm start: every model starts from a finished run's parameters (its results folder, or "
                    "<results>/checkpoints/<id>.ckpt files, one per activation); t starts at 0 again")
       ->allow_extra_args(false);
+  compare_command->add_flag("--strict", compare.strict,
+                            "Exit with status 3 when any model stopped (crashed, hung, failed or diverged)");
+  compare_command
+      ->add_option("--plugin-call-timeout", compare.plugin_call_timeout,
+                   "Seconds one plugin call may run before its plugin counts as hung (default: the larger of 60 s and "
+                   "100 times the median call)")
+      ->check(CLI::PositiveNumber);
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
 
   attnlab::cli::TheoryOptions theory;

@@ -1,3 +1,4 @@
+#include <attnlab/framework/common/call_monitor.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/hosting/activation.hpp>
 
@@ -25,8 +26,12 @@ Activation::Activation(std::shared_ptr<const PluginLibrary> plugin, const std::s
   if (plugin_->kind() != PluginKind::Activation) {
     throw UsageError(plugin_->label() + " is " + with_article(plugin_->kind()) + ", not an activation");
   }
-  if (const attnlab_status status = table().create(params.c_str(), &instance_, {error_.data(), error_.size()});
-      status != ATTNLAB_OK) {
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Create, PluginRole::Activation);
+    status = table().create(params.c_str(), &instance_, {error_.data(), error_.size()});
+  }
+  if (status != ATTNLAB_OK) {
     instance_ = nullptr;
     throw PluginError(create_failure(*plugin_, status, plugin_message(error_)));
   }
@@ -106,10 +111,13 @@ void Activation::forward(ScoreShape shape, std::span<const double> scores, std::
                          std::span<double> weights, OutputCheck check) {
   check_sizes(shape, head_mask, {scores.size(), weights.size()});
   const unsigned char* mask = head_mask.empty() ? nullptr : head_mask.data();
-  if (table().forward(instance_, shape.to_abi(), scores.data(), mask, weights.data(), {error_.data(), error_.size()}) !=
-      ATTNLAB_OK) {
-    fail("forward");
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Forward, PluginRole::Activation);
+    status =
+        table().forward(instance_, shape.to_abi(), scores.data(), mask, weights.data(), {error_.data(), error_.size()});
   }
+  if (status != ATTNLAB_OK) fail("forward");
   if (check == OutputCheck::None) return;
   // Non-finite weights from finite scores are the plugin's fault; report the
   // first one with its position instead of letting NaN spread into training.
@@ -139,11 +147,14 @@ void Activation::backward(ScoreShape shape, std::span<const double> scores, std:
                      " doubles, expected " + std::to_string(parameter_count()));
   }
   const unsigned char* mask = head_mask.empty() ? nullptr : head_mask.data();
-  if (table().backward(instance_, shape.to_abi(), scores.data(), weights.data(), mask, grad_weights.data(),
-                       grad_scores.data(), grad_parameters.empty() ? nullptr : grad_parameters.data(),
-                       {error_.data(), error_.size()}) != ATTNLAB_OK) {
-    fail("backward");
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Backward, PluginRole::Activation);
+    status = table().backward(instance_, shape.to_abi(), scores.data(), weights.data(), mask, grad_weights.data(),
+                              grad_scores.data(), grad_parameters.empty() ? nullptr : grad_parameters.data(),
+                              {error_.data(), error_.size()});
   }
+  if (status != ATTNLAB_OK) fail("backward");
 }
 
 }  // namespace attnlab

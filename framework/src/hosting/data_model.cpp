@@ -1,3 +1,4 @@
+#include <attnlab/framework/common/call_monitor.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/hosting/data_model.hpp>
 
@@ -44,7 +45,12 @@ DataModel::DataModel(std::shared_ptr<const PluginLibrary> plugin, const std::str
     throw UsageError(plugin_->label() + ": expected a data model, but the plugin's kind is " +
                      std::string(to_string(plugin_->kind())));
   }
-  if (const attnlab_status status = table().create(params.c_str(), &instance_, error_buffer()); status != ATTNLAB_OK) {
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Create, PluginRole::DataModel);
+    status = table().create(params.c_str(), &instance_, error_buffer());
+  }
+  if (status != ATTNLAB_OK) {
     instance_ = nullptr;
     throw PluginError(create_failure(*plugin_, status, plugin_message(error_)));
   }
@@ -122,9 +128,12 @@ void DataModel::check_batch(std::uint32_t batch, std::size_t tokens, std::size_t
 void DataModel::sample(Rng& rng, std::uint32_t batch, std::span<double> tokens, std::span<double> labels) {
   check_batch(batch, tokens.size(), labels.size(), "sample");
   attnlab_random_stream stream = abi_stream(rng);
-  if (table().sample(instance_, &stream, batch, tokens.data(), labels.data(), error_buffer()) != ATTNLAB_OK) {
-    fail("sample");
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Sample, PluginRole::DataModel);
+    status = table().sample(instance_, &stream, batch, tokens.data(), labels.data(), error_buffer());
   }
+  if (status != ATTNLAB_OK) fail("sample");
   // Garbage from the data model would surface as a "diverged" learner much
   // later; name its source here instead.
   const std::size_t per_sample = std::size_t{dims_.length} * dims_.dimension;

@@ -1,3 +1,4 @@
+#include <attnlab/framework/common/call_monitor.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/hosting/optimizer.hpp>
 
@@ -29,7 +30,12 @@ Optimizer::Optimizer(std::shared_ptr<const PluginLibrary> plugin, const std::str
     throw UsageError(plugin_->label() + ": expected an optimizer, but the plugin's kind is " +
                      std::string(to_string(plugin_->kind())));
   }
-  if (const attnlab_status status = table().create(params.c_str(), &instance_, error_buffer()); status != ATTNLAB_OK) {
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Create, PluginRole::Optimizer);
+    status = table().create(params.c_str(), &instance_, error_buffer());
+  }
+  if (status != ATTNLAB_OK) {
     instance_ = nullptr;
     throw PluginError(create_failure(*plugin_, status, plugin_message(error_)));
   }
@@ -123,8 +129,13 @@ void Optimizer::check_layout(std::span<const attnlab_parameter_group> groups) co
 
 void Optimizer::step(const attnlab_step_info& info, std::span<attnlab_parameter_group> groups) {
   check_layout(groups);
-  if (table().step(instance_, info, groups.data(), static_cast<std::uint32_t>(groups.size()),
-                   state_.empty() ? nullptr : state_.data(), error_buffer()) != ATTNLAB_OK) {
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::Step, PluginRole::Optimizer);
+    status = table().step(instance_, info, groups.data(), static_cast<std::uint32_t>(groups.size()),
+                          state_.empty() ? nullptr : state_.data(), error_buffer());
+  }
+  if (status != ATTNLAB_OK) {
     throw PluginError(plugin_->label() + ": step " + std::to_string(info.step) + " failed: " + plugin_message(error_));
   }
 }

@@ -144,16 +144,22 @@ std::string summary_table(const std::vector<FinalResult>& results, const std::ve
   std::string table =
       fmt::format("{:<{}} {:>10} {:>10} {:>10}{} {:>9}  {}\n", "activation", id_width, "test MSE", "Bayes risk",
                   "excess", with_test_set ? fmt::format(" {:>10}", "vs Bayes") : "", "time (s)", "status");
+  bool any_earlier = false;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const FinalResult& r = results[i];
     const double bayes = bayes_risk ? bayes_risk->mean : std::nan("");
     const std::string status =
         r.stopped ? fmt::format("stopped at step {} ({})", r.stopped_step, r.reason) : std::string("ok");
+    // A stopped model's test MSE is the one of its last log point before it stopped.
+    const bool earlier = r.stopped && std::isfinite(r.test_mse);
+    any_earlier = any_earlier || earlier;
     table += fmt::format("{:<{}} {:>10} {:>10} {:>10}{} {:>9.1f}  {}\n", r.activation, id_width,
-                         format_value(r.test_mse), format_value(bayes), format_value(r.test_mse - bayes),
+                         format_value(r.test_mse) + (earlier ? "*" : ""), format_value(bayes),
+                         format_value(r.test_mse - bayes),
                          with_test_set ? fmt::format(" {:>10}", format_value(r.test_mse - bayes_test)) : "",
                          i < statuses.size() ? statuses[i].wall_seconds : 0.0, status);
   }
+  if (any_earlier) table += "* from the model's last log point before it stopped\n";
   if (bayes_risk) {
     table += fmt::format("Bayes risk {:.6g} +- {:.2g} (Monte Carlo, {} samples)\n", bayes_risk->mean,
                          bayes_risk->standard_error, bayes_risk->samples);

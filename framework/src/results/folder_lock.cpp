@@ -1,3 +1,4 @@
+#include <attnlab/framework/common/call_monitor.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/results/folder_lock.hpp>
 
@@ -41,7 +42,7 @@ FolderLock::FolderLock(const std::filesystem::path& folder) {
     }
     throw UsageError("cannot lock results folder '" + folder.string() + "': " + std::strerror(error));
   }
-  const std::string pid = fmt::format("{}\n", ::getpid());
+  const std::string pid = fmt::format("{}\n", run_pid());
   // The PID is only for messages: failing to record it does not matter.
   if (::ftruncate(fd_, 0) == 0) {
     [[maybe_unused]] const ssize_t written = ::pwrite(fd_, pid.data(), pid.size(), 0);

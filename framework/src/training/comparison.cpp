@@ -1,3 +1,4 @@
+#include <attnlab/framework/common/call_monitor.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/file_hash.hpp>
 #include <attnlab/framework/training/comparison.hpp>
@@ -136,6 +137,18 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
       // One thread per model plus one drawing batches is the most that helps.
       pool_(std::min<std::uint32_t>(config.threads, static_cast<std::uint32_t>(config.activations.size()) + 1)),
       train_rng_(stream_seed(config.seed, StreamPurpose::TrainData)) {
+  // A supervisor's board (call_monitor.hpp): one slot per model, then the
+  // data stream's.
+  if (CallBoard* board = call_board()) {
+    // More models than slots: no supervision of calls (the board stays unused).
+    const std::size_t slots = config.activations.size() + 1;
+    board->slot_count = slots <= CallBoard::kMaxSlots ? static_cast<std::uint32_t>(slots) : 0;
+    for (std::uint32_t i = 0; i + 1 < board->slot_count; ++i)
+      set_board_text(board->slots[i].model, config.activations[i]);
+    set_board_text(board->data_plugin, config.data_plugin);
+    set_board_text(board->optimizer_plugin, config.optimizer);
+  }
+  const CallSlotBinding data_slot(data_slot_index(), 0);
   data_ = std::make_unique<DataModel>(data_plugin_, config.data_params);
   const std::uint32_t dimension = data_->dimension();
   const std::uint32_t length = data_->length();
@@ -159,6 +172,7 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
   initial *= config.init_scale;
 
   for (std::size_t i = 0; i < config.activations.size(); ++i) {
+    const CallSlotBinding model_slot(static_cast<std::uint32_t>(i), 0);
     const auto params_it = config.activation_params.find(config.activations[i]);
     Activation activation(activation_plugins_[i], params_it == config.activation_params.end() ? "" : params_it->second);
     auto model =
@@ -203,6 +217,7 @@ void Comparison::train_model(std::uint32_t model_index, std::uint64_t step, cons
   ModelStatus& status = statuses_[model_index];
   if (status.stopped) return;
   Model& model = *models_[model_index];
+  const CallSlotBinding slot(model_index, step);
   const std::uint32_t batch_size = config_.batch;
   const attnlab_step_info info{step, batch_size, data_->dimension()};
   const auto start = std::chrono::steady_clock::now();
@@ -231,6 +246,7 @@ LogPoint Comparison::log_point() {
     ModelLog& log = point.models[i];
     Model& model = *models_[i];
     log.activation = config_.activations[i];
+    const CallSlotBinding slot(i, step_);
     if (!statuses_[i].stopped) {
       try {
         log.evaluation = evaluate(model.learner, test_set_, teacher_, eval_chunk_, config_.max_gram_heads);
@@ -249,7 +265,8 @@ LogPoint Comparison::log_point() {
 bool Comparison::run(const std::function<void(const LogPoint&)>& on_log,
                      const std::function<void(std::uint64_t)>& on_step, const std::function<bool()>& stop_requested) {
   StepPipelineWork work;
-  work.draw = [this](std::uint64_t, std::uint32_t slot) {
+  work.draw = [this](std::uint64_t step, std::uint32_t slot) {
+    const CallSlotBinding data_slot(data_slot_index(), step);
     Batch& batch = batches_[slot];
     data_->sample(train_rng_, config_.batch, batch.tokens, batch.labels);
   };
@@ -275,6 +292,14 @@ bool Comparison::run(const std::function<void(const LogPoint&)>& on_log,
     on_log(point);
   }
   return true;
+}
+
+std::uint32_t Comparison::data_slot_index() const {
+  return static_cast<std::uint32_t>(config_.activations.size());
+}
+
+void Comparison::stop_model(std::size_t model, std::uint64_t step, const std::string& reason) {
+  stop(statuses_.at(model), step, reason);
 }
 
 std::string Comparison::save_state() const {

@@ -73,6 +73,10 @@ class Comparison {
   // state stays the fresh one. Throws std::logic_error after it.
   void start_model_from(std::size_t model, const std::function<void(Learner&)>& set);
 
+  // Stops model `model` as if it had failed at `step` (a supervisor's record
+  // of a plugin that crashed or hung there): it is not trained any further.
+  void stop_model(std::size_t model, std::uint64_t step, const std::string& reason);
+
   // Trains to the end of the schedule; returns true when it got there.
   // `on_log` gets every log point not yet reported (including step 0 on a
   // fresh start); `on_step` gets each finished step, for progress display.
@@ -100,6 +104,8 @@ class Comparison {
   };
 
   LogPoint log_point();
+  // The call board slot of the data stream (after the models').
+  std::uint32_t data_slot_index() const;
   // One model's step on one batch; a failure stops that model only.
   void train_model(std::uint32_t model_index, std::uint64_t step, const Batch& batch);
 
