@@ -102,26 +102,4 @@ IsolatedActivationCost measure_activation_cost_isolated(const std::shared_ptr<co
   return result;
 }
 
-IsolatedActivationCost measure_activation_cost_isolated(const std::shared_ptr<const PluginLibrary>& plugin,
-                                                        const std::string& params, ScoreShape shape, std::uint64_t seed,
-                                                        double timeout_seconds) {
-  const IsolatedOutcome outcome = run_isolated(
-      [&] {
-        const ActivationCost cost = measure_activation_cost(plugin, params, shape, seed);
-        char text[64];
-        std::snprintf(text, sizeof text, "%.17g %.17g", cost.forward_microseconds, cost.backward_microseconds);
-        return std::string(text);
-      },
-      timeout_seconds);
-  IsolatedActivationCost result;
-  ActivationCost cost{shape, 0.0, 0.0};
-  if (outcome.answered() &&
-      std::sscanf(outcome.answer.c_str(), "%lf %lf", &cost.forward_microseconds, &cost.backward_microseconds) == 2) {
-    result.cost = cost;
-  } else {
-    result.failure = outcome.answered() ? "no figures came back" : outcome.failure();
-  }
-  return result;
-}
-
 }  // namespace attnlab
