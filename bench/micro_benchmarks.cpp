@@ -18,7 +18,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include <chrono>
+#include <ctime>
 #include <random>
 #include <span>
 #include <string>
@@ -116,7 +116,7 @@ BENCHMARK_CAPTURE(activation_pass, softmax1_backward, "softmax1", true)->Args({6
 BENCHMARK_CAPTURE(activation_pass, bayes_softmax_forward, "bayes-softmax", false)->Args({64, 4, 20});
 BENCHMARK_CAPTURE(activation_pass, bayes_softmax_backward, "bayes-softmax", true)->Args({64, 4, 20});
 
-// Derived (dual-number) backwards of activations written forward-only, run
+// Derived (reverse-mode) backwards of activations written forward-only, run
 // through the SDK's adapter in-process (the same code a plugin library
 // compiles). The classes are copies of: tests/fixtures/forward_only_softmax.cpp
 // (softmax(beta s) per head), examples/normalized-softplus,
@@ -213,11 +213,11 @@ class SkeletonActivation {
         weights.row(h).setZero();
         continue;
       }
-      T shift = beta * scores(h, 0);
-      for (Eigen::Index l = 1; l < scores.cols(); ++l) shift = max(shift, beta * scores(h, l));
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) weights(h, l) = beta * scores(h, l);
+      const double shift = value(weights.row(h).maxCoeff());
       T total = 0.0;
       for (Eigen::Index l = 0; l < scores.cols(); ++l) {
-        weights(h, l) = exp(beta * scores(h, l) - shift);
+        weights(h, l) = exp(weights(h, l) - shift);
         total += weights(h, l);
       }
       weights.row(h) /= total;
@@ -247,6 +247,14 @@ class JointSoftmax {
   }
 };
 
+// CPU time of this thread: on a shared machine, wall time would also count
+// the other processes' turns, landing in either half of the ratio.
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
 // Args: batch, H, L. Times forward and derived backward alternately in the
 // same loop and reports, per sample, forward_us, backward_us and their ratio
 // backward_over_forward (the figure docs/PERFORMANCE.md quotes).
@@ -270,20 +278,19 @@ void derived_backward(benchmark::State& state) {
       grad_parameters(Adapter::parameter_count(instance) + 1);
   rng.fill_normal(scores.data(), scores.size());
   rng.fill_normal(grad_weights.data(), grad_weights.size());
-  using Clock = std::chrono::steady_clock;
   double forward_seconds = 0.0;
   double backward_seconds = 0.0;
   for (auto _ : state) {
-    const auto start = Clock::now();
+    const double start = thread_cpu_seconds();
     Adapter::forward(instance, shape, scores.data(), nullptr, weights.data(), error);
     benchmark::DoNotOptimize(weights.data());
-    const auto middle = Clock::now();
+    const double middle = thread_cpu_seconds();
     Adapter::backward(instance, shape, scores.data(), weights.data(), nullptr, grad_weights.data(), grad_scores.data(),
                       grad_parameters.data(), error);
     benchmark::DoNotOptimize(grad_scores.data());
-    const auto end = Clock::now();
-    forward_seconds += std::chrono::duration<double>(middle - start).count();
-    backward_seconds += std::chrono::duration<double>(end - middle).count();
+    const double end = thread_cpu_seconds();
+    forward_seconds += middle - start;
+    backward_seconds += end - middle;
   }
   Adapter::destroy(instance);
   const double samples = static_cast<double>(state.iterations()) * shape.batch;

@@ -1,8 +1,8 @@
-// Backwards the SDK derives from a templated forward (dual numbers), against
-// the built-in softmax's analytic backward and the closed-form temperature
-// gradient; check-plugin's verdict on a forward whose derivative is cut; and
-// the structured derivation (per element, per head, general) with its
-// per-sample verification.
+// Backwards the SDK derives from a templated forward (reverse mode over a
+// recorded evaluation), against the built-in softmax's analytic backward and
+// the closed-form temperature gradient; check-plugin's verdict on a forward
+// whose derivative is cut; and the derivation of Jacobians of every shape
+// against closed forms.
 #include "test_support.hpp"
 
 #include <attnlab/framework/checks/activation_checker.hpp>
@@ -52,8 +52,7 @@ double max_abs_difference(const Buffer& x, const Buffer& y) {
 }  // namespace
 
 TEST_CASE("forward-only softmax: derived backward equals the built-in analytic one to 1e-12", "[derived][backward]") {
-  // H * L = 3 * 7 = 21 inputs plus beta: three dual passes of 8 lanes, the
-  // last one partly filled, so lane bookkeeping across passes is exercised.
+  // H * L = 3 * 7 = 21 inputs plus beta, with masked heads among them.
   const Mask mask = GENERATE(Mask{}, Mask{1, 0, 1}, Mask{0, 0, 1});
   INFO("mask of " << mask.size() << " heads");
   Activation derived(PluginLibrary::load(attnlab::test::good_fixture("fixture-forward-only")));
@@ -67,21 +66,21 @@ TEST_CASE("forward-only softmax: derived backward equals the built-in analytic o
   const Buffer grad_weights = random_buffer(rng, shape.size(), 1.0);
 
   CHECK(max_abs_difference(forward(derived, shape, scores, mask), forward(analytic, shape, scores, mask)) < 1e-15);
-  const Gradients from_duals = backward(derived, shape, scores, grad_weights, mask);
+  const Gradients derived_gradients = backward(derived, shape, scores, grad_weights, mask);
   const Gradients by_hand = backward(analytic, shape, scores, grad_weights, mask);
-  CHECK(max_abs_difference(from_duals.scores, by_hand.scores) < 1e-12);
+  CHECK(max_abs_difference(derived_gradients.scores, by_hand.scores) < 1e-12);
 
   // dL/dbeta at beta = 1 is <s, u> with u the unit-temperature score
   // gradient, summed over the batch: an independent closed form.
   double expected_beta = 0.0;
   for (std::size_t i = 0; i < scores.size(); ++i) expected_beta += scores[i] * by_hand.scores[i];
-  REQUIRE(from_duals.parameters.size() == 1);
-  CHECK_THAT(from_duals.parameters[0], Catch::Matchers::WithinAbs(expected_beta, 1e-12));
+  REQUIRE(derived_gradients.parameters.size() == 1);
+  CHECK_THAT(derived_gradients.parameters[0], Catch::Matchers::WithinAbs(expected_beta, 1e-12));
   CHECK(std::fabs(expected_beta) > 1e-3);  // a zero gradient would pass trivially
 
   for (std::size_t i = 0; i < scores.size(); ++i) {
     const std::size_t head = i / shape.length % shape.heads;
-    if (!mask.empty() && mask[head] == 0) CHECK(from_duals.scores[i] == 0.0);
+    if (!mask.empty() && mask[head] == 0) CHECK(derived_gradients.scores[i] == 0.0);
   }
 }
 
@@ -100,7 +99,7 @@ TEST_CASE("forward-only softmax: the temperature gradient scales with beta as th
   Buffer scaled = scores;
   for (double& s : scaled) s *= beta;
 
-  const Gradients from_duals = backward(derived, shape, scores, grad_weights, {});
+  const Gradients derived_gradients = backward(derived, shape, scores, grad_weights, {});
   const Gradients unit = backward(analytic, shape, scaled, grad_weights, {});
   double expected_beta = 0.0;
   Buffer expected_scores(shape.size());
@@ -108,8 +107,8 @@ TEST_CASE("forward-only softmax: the temperature gradient scales with beta as th
     expected_scores[i] = beta * unit.scores[i];
     expected_beta += scores[i] * unit.scores[i];
   }
-  CHECK(max_abs_difference(from_duals.scores, expected_scores) < 1e-12);
-  CHECK_THAT(from_duals.parameters[0], Catch::Matchers::WithinAbs(expected_beta, 1e-12));
+  CHECK(max_abs_difference(derived_gradients.scores, expected_scores) < 1e-12);
+  CHECK_THAT(derived_gradients.parameters[0], Catch::Matchers::WithinAbs(expected_beta, 1e-12));
 }
 
 TEST_CASE("check-plugin: a forward-only plugin passes and a cut derivative fails the backward checks",
@@ -133,14 +132,13 @@ TEST_CASE("check-plugin: a forward-only plugin passes and a cut derivative fails
   CHECK_THAT(backward_detail, Contains("central difference") && Contains("bound 1.00e-06"));
 }
 
-// ---- the structured derivation (attnlab::detail::DerivedBackward) -------
-// In-process classes of each Jacobian structure, each compared with a closed
-// form and with the plain (general) derivation, including the per-sample
-// verification that sends a coupled sample to the general path.
+// ---- the reverse-mode derivation (attnlab::detail::DerivedBackward) -----
+// In-process classes with Jacobians of each shape (per head, per element,
+// all heads coupled) and outputs that are inputs, constants or one shared
+// node, each compared with a closed form.
 namespace {
 
 using attnlab::detail::DerivedBackward;
-using Structure = DerivedBackward::Structure;
 
 // Per-head softmax(beta * s), beta learnable: a block-diagonal Jacobian.
 class HeadSoftmax {
@@ -203,25 +201,6 @@ class JointSoftmax {
   }
 };
 
-// Per head, except that head 1 is scaled by a function of score (0, 1) when
-// score (0, 0) > 0: coupled on some samples only.
-class SometimesCoupled {
- public:
-  template <class T>
-  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights) const {
-    using namespace attnlab::math;
-    HeadSoftmax().forward<T>(scores, mask, weights, std::span<const T>(&one_as<T>(), 1));
-    if (value(scores(0, 0)) > 0.0) weights.row(1) *= 1.0 + 0.5 * tanh(scores(0, 1));
-  }
-
- private:
-  template <class T>
-  static const T& one_as() {
-    static const T one(1.0);
-    return one;
-  }
-};
-
 struct Derived {
   Buffer scores;
   Buffer parameters;
@@ -239,21 +218,12 @@ Derived derive(DerivedBackward& derived, Author& author, int heads, int length, 
   return out;
 }
 
-// The plain derivation of the same sample, as the reference.
-template <class Author>
-Derived derive_general(Author& author, int heads, int length, const Buffer& scores, const Buffer& grad_weights,
-                       const Mask& mask = {}) {
-  DerivedBackward general(Structure::General);
-  return derive(general, author, heads, length, scores, grad_weights, mask);
-}
-
 }  // namespace
 
-TEST_CASE("structured derivation: a per-head activation is derived per head, equal to the closed form",
-          "[derived][structure]") {
+TEST_CASE("derivation: a per-head softmax with a learnable temperature equals the closed form", "[derived][tape]") {
   const Mask mask = GENERATE(Mask{}, Mask{1, 0, 1, 1}, Mask{0, 0, 0, 1});
   const int heads = 4;
-  const int length = GENERATE(1, 5, 16, 23);  // one pass of 8 or 16 lanes, and several
+  const int length = GENERATE(1, 5, 16, 23);
   INFO("L = " << length << ", mask of " << mask.size() << " heads");
   HeadSoftmax author;
   author.beta = 0.7;
@@ -263,7 +233,6 @@ TEST_CASE("structured derivation: a per-head activation is derived per head, equ
 
   DerivedBackward derived;
   const Derived got = derive(derived, author, heads, length, scores, grad_weights, mask);
-  CHECK(derived.structure() == (length == 1 ? Structure::PerElement : Structure::PerHead));
 
   // Closed form: with w = softmax(beta s_h), u = w (g - <g, w>) per head,
   // dL/ds = beta u and dL/dbeta = <s, u>.
@@ -288,12 +257,9 @@ TEST_CASE("structured derivation: a per-head activation is derived per head, equ
   }
   CHECK(max_abs_difference(got.scores, expected) < 1e-12);
   CHECK_THAT(got.parameters[0], Catch::Matchers::WithinAbs(expected_beta, 1e-12));
-  const Derived general = derive_general(author, heads, length, scores, grad_weights, mask);
-  CHECK(max_abs_difference(got.scores, general.scores) < 1e-12);
-  CHECK_THAT(got.parameters[0], Catch::Matchers::WithinAbs(general.parameters[0], 1e-12));
 }
 
-TEST_CASE("structured derivation: an elementwise activation is derived with one score lane", "[derived][structure]") {
+TEST_CASE("derivation: an elementwise activation equals the closed form", "[derived][tape]") {
   const Mask mask = GENERATE(Mask{}, Mask{1, 0, 1});
   ErfGate author;
   Rng rng(43);
@@ -303,7 +269,6 @@ TEST_CASE("structured derivation: an elementwise activation is derived with one 
   const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
   DerivedBackward derived;
   const Derived got = derive(derived, author, heads, length, scores, grad_weights, mask);
-  CHECK(derived.structure() == Structure::PerElement);
   double expected_c = 0.0;
   for (std::size_t i = 0; i < scores.size(); ++i) {
     const bool active = mask.empty() || mask[i / length] != 0;
@@ -315,8 +280,7 @@ TEST_CASE("structured derivation: an elementwise activation is derived with one 
   CHECK_THAT(got.parameters[0], Catch::Matchers::WithinAbs(expected_c, 1e-12));
 }
 
-TEST_CASE("structured derivation: heads coupled by the activation are detected and derived in full",
-          "[derived][structure]") {
+TEST_CASE("derivation: a softmax coupling all heads equals the closed form", "[derived][tape]") {
   const Mask mask = GENERATE(Mask{}, Mask{1, 1, 0});
   JointSoftmax author;
   Rng rng(47);
@@ -326,7 +290,6 @@ TEST_CASE("structured derivation: heads coupled by the activation are detected a
   const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
   DerivedBackward derived;
   const Derived got = derive(derived, author, heads, length, scores, grad_weights, mask);
-  CHECK(derived.structure() == Structure::General);
   // Closed form: dL/ds = w (g - <g, w>) over all active entries.
   std::vector<double> w(scores.size(), 0.0);
   double total = 0.0;
@@ -340,38 +303,58 @@ TEST_CASE("structured derivation: heads coupled by the activation are detected a
   }
 }
 
-TEST_CASE("structured derivation: a coupling that appears on a later sample is caught on that sample",
-          "[derived][structure]") {
-  SometimesCoupled author;
+namespace {
+
+// Head 0 passes its scores through, head 1 is a constant, every weight of
+// head 2 is one node (the sum of head 2's scores): outputs that are inputs,
+// constants and shared nodes.
+class Passthrough {
+ public:
+  template <class T>
+  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& /*mask*/, attnlab::Weights<T> weights) const {
+    weights.row(0) = scores.row(0);
+    weights.row(1).setConstant(T(0.5));
+    const T total = scores.row(2).sum();
+    weights.row(2).setConstant(total);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("derivation: outputs that are inputs, constants or one shared node", "[derived][tape]") {
+  Passthrough author;
   Rng rng(53);
   const int heads = 3;
-  const int length = 9;
-  Buffer scores = random_buffer(rng, heads * length, 1.0);
+  const int length = 4;
+  const Buffer scores = random_buffer(rng, heads * length, 1.0);
   const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
   DerivedBackward derived;
-
-  scores[0] = -1.0;  // heads independent on this sample
-  Derived got = derive(derived, author, heads, length, scores, grad_weights);
-  CHECK(derived.structure() == Structure::PerHead);
-  CHECK(max_abs_difference(got.scores, derive_general(author, heads, length, scores, grad_weights).scores) < 1e-12);
-
-  scores[0] = 1.0;  // head 1 now depends on score (0, 1)
-  got = derive(derived, author, heads, length, scores, grad_weights);
-  CHECK(derived.structure() == Structure::General);
-  const Derived reference = derive_general(author, heads, length, scores, grad_weights);
-  CHECK(max_abs_difference(got.scores, reference.scores) < 1e-12);
+  const Derived got = derive(derived, author, heads, length, scores, grad_weights);
+  double head2 = 0.0;
+  for (int l = 0; l < length; ++l) head2 += grad_weights[static_cast<std::size_t>(2 * length + l)];
+  for (int l = 0; l < length; ++l) {
+    INFO("l = " << l);
+    CHECK(got.scores[static_cast<std::size_t>(l)] == grad_weights[static_cast<std::size_t>(l)]);
+    CHECK(got.scores[static_cast<std::size_t>(length + l)] == 0.0);
+    CHECK_THAT(got.scores[static_cast<std::size_t>(2 * length + l)], Catch::Matchers::WithinAbs(head2, 1e-15));
+  }
 }
 
-TEST_CASE("structured derivation: each call starts from the finest structure again", "[derived][structure]") {
-  JointSoftmax author;
+TEST_CASE("derivation: one instance over shapes and samples gives what a fresh one gives", "[derived][tape]") {
+  // The tape and scratch matrices are reused: nothing of an earlier sample
+  // (a longer tape, another shape) may leak into the next.
+  HeadSoftmax author;
+  author.beta = 1.3;
   Rng rng(59);
-  const Buffer scores = random_buffer(rng, 12, 1.0);
-  const Buffer grad_weights = random_buffer(rng, 12, 1.0);
-  DerivedBackward derived;
-  const Derived first = derive(derived, author, 3, 4, scores, grad_weights);
-  REQUIRE(derived.structure() == Structure::General);
-  derived.start_call();
-  CHECK(derived.structure() == Structure::PerElement);
-  // Bit-identical whatever came before: the result depends on the inputs only.
-  CHECK(derive(derived, author, 3, 4, scores, grad_weights).scores == first.scores);
+  DerivedBackward reused;
+  for (const auto& [heads, length] : {std::pair{4, 16}, std::pair{2, 3}, std::pair{4, 16}, std::pair{1, 40}}) {
+    INFO("H = " << heads << ", L = " << length);
+    const Buffer scores = random_buffer(rng, static_cast<std::size_t>(heads * length), 3.0);
+    const Buffer grad_weights = random_buffer(rng, scores.size(), 1.0);
+    DerivedBackward fresh;
+    const Derived expected = derive(fresh, author, heads, length, scores, grad_weights);
+    const Derived got = derive(reused, author, heads, length, scores, grad_weights);
+    CHECK(got.scores == expected.scores);
+    CHECK(got.parameters == expected.parameters);
+  }
 }

@@ -6,8 +6,8 @@
 // trained along with the keys and values.
 //
 // This file only writes the forward pass, as a template over the scalar type
-// T. The SDK instantiates it with T = double for the forward and with dual
-// numbers (attnlab/sdk/dual.hpp) to derive an exact backward, both for the
+// T. The SDK instantiates it with T = double for the forward and with a
+// recording scalar (attnlab/sdk/tape.hpp) to derive an exact backward, both for the
 // scores and for the learnable parameter c. No derivative is written here.
 #include <attnlab/sdk.hpp>
 
@@ -29,7 +29,7 @@ class Erf {
   template <class T>
   void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
                std::span<const T> parameters) const {
-    using namespace attnlab::math;  // erf for doubles and for dual numbers alike
+    using namespace attnlab::math;  // erf for doubles and for the recording scalar alike
     const T& c = parameters[0];
     for (Eigen::Index h = 0; h < scores.rows(); ++h) {
       if (!mask.active(static_cast<std::uint32_t>(h))) {

@@ -6,7 +6,7 @@
 // head whose scores are all very negative behaves like a softmax.
 //
 // Written forward-only: the forward is a template over the scalar type T and
-// the SDK derives the backward with dual numbers (attnlab/sdk/dual.hpp).
+// the SDK derives the backward by reverse mode (attnlab/sdk/tape.hpp).
 //
 // Numerics. softplus(x) = log(1 + e^x) is computed as
 //   log1p(exp(-|x|)) + max(x, 0),
@@ -23,7 +23,7 @@
 
 namespace {
 
-// log(softplus(x)) for every finite x, for doubles and dual numbers alike.
+// log(softplus(x)) for every finite x, for doubles and the recording scalar alike.
 template <class T>
 T log_softplus(const T& x) {
   using namespace attnlab::math;

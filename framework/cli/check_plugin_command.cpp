@@ -54,8 +54,9 @@ std::vector<CheckResult> check_activation_plugin(const std::shared_ptr<const Plu
                                                  const CheckPluginOptions& options) {
   const auto& table = plugin->table<attnlab_activation_table>();
   fmt::print("  normalization: {}; backward: {}\n", normalization_name(table.normalization),
-             (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0 ? "derived (forward-mode dual numbers)"
-                                                                          : "analytic");
+             (plugin->capabilities() & ATTNLAB_CAP_DERIVED_BACKWARD) != 0
+                 ? "derived (reverse mode, from the templated forward)"
+                 : "analytic");
   ActivationCheckOptions check_options;
   check_options.params = options.params;
   check_options.seed = options.seed;

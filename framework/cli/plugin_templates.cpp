@@ -89,10 +89,11 @@ constexpr std::string_view kActivationSource = R"tmpl(// @ID@: an attnlab activa
 // sum_l' exp(beta s[h,l']). Replace the body of forward() with your idea.
 //
 // Only the forward pass is written, as a template over the scalar type T:
-// attnlab calls it with T = double to compute weights, and with dual numbers
-// to derive the exact backward (gradient of the scores and of beta). Rules
-// for a differentiable forward:
-//   - compute with T, not double (a double in the middle cuts the derivative);
+// attnlab calls it with T = double to compute weights, and with a scalar that
+// records the evaluation to derive the exact backward by reverse mode
+// (gradient of the scores and of beta). Rules for a differentiable forward:
+//   - compute with T, not double (a double in the middle cuts the derivative,
+//     which is right only for a quantity the result does not depend on);
 //   - use the math names of attnlab::math (exp, log, log1p, sqrt, tanh, erf,
 //     max, min, abs, pow ...), unqualified;
 //   - branches on values (max-subtraction, clamping) are fine.
@@ -122,14 +123,15 @@ class @CLASS@ {
         weights.row(h).setZero();
         continue;
       }
+      for (Eigen::Index l = 0; l < scores.cols(); ++l) weights(h, l) = beta * scores(h, l);
       // Subtracting the row maximum of beta * s keeps exp() finite for scores
-      // of +-1e3, whatever the sign of beta (beta * max(s) would not for
-      // beta < 0).
-      T shift = beta * scores(h, 0);
-      for (Eigen::Index l = 1; l < scores.cols(); ++l) shift = max(shift, beta * scores(h, l));
+      // of +-1e3, whatever the sign of beta. It is taken as a plain number
+      // (value() drops its derivative) on purpose: the result does not change
+      // when a whole row moves by one amount, so that derivative is 0 anyway.
+      const double shift = value(weights.row(h).maxCoeff());
       T total = 0.0;
       for (Eigen::Index l = 0; l < scores.cols(); ++l) {
-        weights(h, l) = exp(beta * scores(h, l) - shift);
+        weights(h, l) = exp(weights(h, l) - shift);
         total += weights(h, l);
       }
       weights.row(h) /= total;

@@ -1,6 +1,6 @@
 // What one sample costs an activation plugin: forward and backward wall time
 // per sample on random scores. `attnlab check-plugin` reports it so that an
-// author sees what a derived (dual-number) backward costs next to a
+// author sees what a derived (reverse-mode) backward costs next to a
 // hand-written one. A measurement to read, never a pass/fail criterion.
 #pragma once
 
