@@ -168,6 +168,17 @@ for fault in segfault hang; do
   else sed 's/^/    /' "$work/last.log"; fail "$name: --resume afterwards"; fi
 done
 
+# With --theory, the limit leaves that model out too (its create is not called again).
+"$attnlab" compare "$(config '"faulty-activation", "softmax"' segfault create 0)" --set data.D=16 --set data.L=4 \
+  --set train.time=20 --set eval.test_size=128 --set eval.log_points=4 --set eval.bayes_samples=0 \
+  --set theory.samples=256 --set theory.draws=2 --set model.bias=false --theory --out "$work/create-theory" \
+  >"$work/last.log" 2>&1
+status=$?
+if [ "$status" -eq 0 ] && grep -q '"activation":"softmax"' "$work/create-theory/theory.jsonl" &&
+   ! grep -q '"activation":"faulty-activation"' "$work/create-theory/theory.jsonl"; then
+  pass "segfault in create with --theory: the limit is computed for the others only"
+else echo "  exit $status"; sed 's/^/    /' "$work/last.log"; fail "segfault in create with --theory"; fi
+
 # An exception from create stays a clear error before any training (exit 1).
 "$attnlab" compare "$(config '"faulty-activation", "softmax"' throw create 0)" "${small[@]}" --out "$work/throw-create" \
   >"$work/last.log" 2>&1
