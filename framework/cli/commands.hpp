@@ -50,6 +50,19 @@ struct CompareOptions {
   // --plugin-call-timeout: seconds one plugin call may take before it counts
   // as hung; 0: max(60 s, 100 times the median call so far).
   double plugin_call_timeout = 0.0;
+  // --retry-failed-plugin: a --resume runs a data model or optimizer again
+  // after its crash or hang stopped the comparison (once it is fixed).
+  bool retry_failed_plugin = false;
+  // Set by the supervisor, not by a flag: models whose activation's create
+  // crashed or hung in an earlier training process, by results folder (a
+  // fresh run's folder does not exist yet to record them in).
+  struct UnmadeRecord {
+    std::string folder;
+    std::string activation;
+    std::uint64_t step = 0;
+    std::string reason;
+  };
+  std::vector<UnmadeRecord> unmade;
 };
 
 int run_compare(PluginEnvironment& environment, const CompareOptions& options);

@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "plugin_failures.hpp"
 #include "progress.hpp"
 #include "run_outputs.hpp"
 #include "stop_signals.hpp"
@@ -28,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 namespace attnlab::cli {
@@ -54,33 +56,28 @@ void announce_folder(char (&field)[4096], const ResultsFolder& folder) {
   set_board_text(field, folder.path().string());
 }
 
-// Stops the models whose plugin crashed or hung in an earlier process of
-// this run (plugin_failures.txt), so that they are not called again.
-void apply_plugin_failures(const ResultsFolder& folder, Comparison& comparison) {
-  if (!folder.exists(kPluginFailuresFile)) return;
-  std::istringstream lines(folder.read(kPluginFailuresFile));
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    for (int k = 0; k < 3; ++k) {
-      const std::size_t tab = line.find('\t', start);
-      if (tab == std::string::npos) break;
-      fields.push_back(line.substr(start, tab - start));
-      start = tab + 1;
-    }
-    if (fields.size() != 3) continue;
-    const std::string reason = line.substr(start);
-    if (fields[0] == "stop") {
-      spdlog::warn("this run stopped before: {}", reason);
-      continue;
-    }
+// Records the models the supervisor left out before the folder existed, and
+// stops the models whose plugin crashed or hung in an earlier process of
+// this run, so that they are not called again.
+void apply_plugin_failures(const ResultsFolder& folder, const std::vector<PluginFailureRecord>& records,
+                           const std::map<std::string, UnmadeModel>& unmade, Comparison& comparison) {
+  for (const auto& [id, model] : unmade) {
+    const bool recorded = std::any_of(records.begin(), records.end(), [&, &id = id](const PluginFailureRecord& r) {
+      return r.kind == "unmade" && r.subject == id;
+    });
+    if (!recorded) folder.append(kPluginFailuresFile, failure_line({"unmade", id, model.step, model.reason}));
+    spdlog::warn("model {} is not trained: {}", id, model.reason);
+  }
+  for (const auto& record : records) {
+    if (record.kind == "stop") spdlog::warn("this run stopped before: {}", record.reason);
+    if (record.kind != "activation") continue;
     const auto& ids = comparison.activations();
-    const auto it = std::find(ids.begin(), ids.end(), fields[1]);
-    if (fields[0] != "activation" || it == ids.end()) continue;
+    const auto it = std::find(ids.begin(), ids.end(), record.subject);
+    if (it == ids.end()) continue;
     const auto index = static_cast<std::size_t>(it - ids.begin());
     if (comparison.statuses()[index].stopped) continue;
-    comparison.stop_model(index, std::stoull(fields[2]), reason);
-    spdlog::warn("model {} is not trained any further: {}", fields[1], reason);
+    comparison.stop_model(index, record.step, record.reason);
+    spdlog::warn("model {} is not trained any further: {}", record.subject, record.reason);
   }
 }
 
@@ -193,23 +190,35 @@ void save_warm_start(const ResultsFolder& folder, const WarmStart& start) {
 // and writes every result file. A folder that is already finished is left
 // as it is. `warm_paths`: a new run's --from-checkpoint.
 FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folder, const CompareConfig& config,
-                            const StopSignals& stop, bool with_theory,
+                            const StopSignals& stop, const CompareOptions& options,
                             const std::vector<std::string>& warm_paths = {}) {
   if (folder.resuming() && folder.exists("summary.csv")) {
     spdlog::info("{} is already finished", folder.path().string());
     return {true, folder.read("summary.txt"), folder.read("summary.csv").find(",stopped,") != std::string::npos};
   }
+  const bool with_theory = options.theory;
   if (CallBoard* board = call_board()) announce_folder(board->run_folder, folder);
-  Comparison comparison(config, environment.registry);
+  const std::vector<PluginFailureRecord> failures =
+      folder.resuming() ? read_plugin_failures(folder) : std::vector<PluginFailureRecord>{};
+  require_retry_after_stop(failures, folder, options);
+  const std::map<std::string, UnmadeModel> unmade = unmade_models(failures, folder, options);
+  // An activation whose create throws is refused as before (an error, exit
+  // 1), not left out: it is a plugin's own clear message about its
+  // parameters, found before any training, and fixing it costs nothing.
+  Comparison comparison(config, environment.registry, unmade);
+  // An unmade model has no limit either: its plugin is not created again.
+  CompareConfig limit_config = config;
+  std::erase_if(limit_config.activations, [&](const std::string& id) { return unmade.count(id) > 0; });
   // Made before any training, so that a config whose limit does not exist
   // is refused before it.
   std::optional<TheoryRun> limit;
-  if (with_theory) limit.emplace(config, environment.registry);
+  if (with_theory) limit.emplace(limit_config, environment.registry);
   const std::optional<WarmStart> warm = warm_start_of(folder, comparison, warm_paths);
   if (warm && limit) {
     // The limit starts from the overlaps of the same parameters.
     std::vector<OrderParameters> states;
     for (const Checkpoint& c : warm->checkpoints) {
+      if (unmade.count(c.activation) > 0) continue;
       states.push_back(order_parameters_of(c.keys_and_values, comparison.teacher(), c.biases, c.activation_parameters));
     }
     limit->start_from(0.0, std::move(states));
@@ -243,7 +252,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
                                                (warm ? warm_start_comments(*warm) : "") + config.resolved_toml);
     folder.write_atomically("metrics.jsonl", "");
   }
-  apply_plugin_failures(folder, comparison);
+  apply_plugin_failures(folder, failures, unmade, comparison);
   if (const auto bayes = comparison.bayes_risk()) {
     spdlog::info("Bayes risk {:.6g} +- {:.2g} ({} Monte Carlo samples)", bayes->mean, bayes->standard_error,
                  bayes->samples);
@@ -275,7 +284,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
   if (limit) {
     const double training_seconds = seconds_since(training_start);
     const auto limit_start = std::chrono::steady_clock::now();
-    theory = theory_beside(*limit, config, stop);
+    theory = theory_beside(*limit, limit_config, stop);
     if (!theory) {
       spdlog::warn("stopped by {} during the limit; training is finished and saved in {}", signal_name(stop.signal()),
                    folder.file("checkpoint.bin").string());
@@ -383,7 +392,7 @@ int run_compare_seeds(PluginEnvironment& environment, std::uint32_t seeds, Resul
             : compose_compare_config(base.resolved_toml, folder.file("config.toml").string(),
                                      {"seed=" + std::to_string(seed)});
     spdlog::info("seed {} ({} of {})", seed, k + 1, seeds);
-    const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop, options.theory);
+    const FolderOutcome outcome = run_in_folder(environment, seed_folder, config, stop, options);
     if (!outcome.finished) return report_stop(stop, folder, options);
     fmt::print("\nseed {}:\n{}", seed, outcome.table);
     any_stopped = any_stopped || outcome.any_stopped;
@@ -438,8 +447,7 @@ int run_compare_here(PluginEnvironment& environment, const CompareOptions& optio
     return strict_status(options, folder.read("summary.csv").find(",stopped,") != std::string::npos);
   }
   const CompareConfig config = config_for(environment, folder, options);
-  const FolderOutcome outcome =
-      run_in_folder(environment, folder, config, stop, options.theory, options.from_checkpoints);
+  const FolderOutcome outcome = run_in_folder(environment, folder, config, stop, options, options.from_checkpoints);
   if (!outcome.finished) return report_stop(stop, folder, options);
   fmt::print("\n{}\nresults: {}\n", outcome.table, folder.path().string());
   return strict_status(options, outcome.any_stopped);

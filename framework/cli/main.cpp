@@ -131,6 +131,9 @@ int main(int argc, char** argv) {
                    "Seconds one plugin call may run before its plugin counts as hung (default: the larger of 60 s and "
                    "100 times the median call)")
       ->check(CLI::PositiveNumber);
+  compare_command->add_flag("--retry-failed-plugin", compare.retry_failed_plugin,
+                            "With --resume: run again the data model or optimizer whose crash or hang stopped the "
+                            "comparison (exit 4), once it is fixed; without it such a resume is refused");
   compare_command->add_flag("--print-default-config", print_default_config, "Print the built-in config and exit");
 
   attnlab::cli::TheoryOptions theory;

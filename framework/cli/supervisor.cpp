@@ -327,9 +327,28 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
 
     const std::string folder = board.run_folder;
     const std::string top = board.top_folder;
+    log_error_in(folder, failure->reason);
+    // An activation's create runs before its folder is set up (a fresh run
+    // has none yet): the next child records it there, and creates the
+    // others only. Its own step is 0, so it needs no checkpoint to drop it.
+    if (failure->role == PluginRole::Activation && failure->call == PluginCall::Create && !failure->model.empty() &&
+        !top.empty() && failed_models.insert(folder + "\tcreate\t" + failure->model).second) {
+      spdlog::warn("model {} is left out; the others start again without it in {}", failure->model, folder);
+      current.unmade.push_back({folder, failure->model, failure->step, failure->reason});
+      current.out = top;
+      // A seed of --seeds, or a resumed run: its folder (and those of the
+      // seeds before it) are kept and continued.
+      if (current.resume || folder != top) {
+        current.resume = true;
+        current.force = false;
+        current.config_path.reset();
+        current.overrides.clear();
+        current.from_checkpoints.clear();
+      }
+      continue;
+    }
     const bool model_only = failure->role == PluginRole::Activation && failure->call != PluginCall::Create;
     const bool recorded = record_failure(folder, *failure, model_only);
-    log_error_in(folder, failure->reason);
     const std::string key = folder + '\t' + failure->model;
     if (model_only && recorded && !top.empty() && failed_models.insert(key).second) {
       spdlog::warn("model {} stopped at step {}; the others continue from the last checkpoint in {}", failure->model,
@@ -345,7 +364,7 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
     if (recorded) {
       spdlog::error(
           "the comparison stopped; everything up to its last log point is kept in {}; once the plugin is "
-          "fixed, continue with: attnlab compare --out {} --resume{}",
+          "fixed, continue with: attnlab compare --out {} --resume --retry-failed-plugin{}",
           folder, top.empty() ? folder : top, current.theory ? " --theory" : "");
     } else {
       spdlog::error("the comparison stopped before its results folder was set up");

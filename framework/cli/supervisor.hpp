@@ -7,8 +7,9 @@
 // limit, the parent kills the child (SIGKILL, by its PID) and reports the
 // plugin as hung. A crashed or hung activation costs only its own model: the
 // failure is recorded in the results folder (plugin_failures.txt) and the
-// training restarts from the last checkpoint without that model. A data
-// model or optimizer failure stops the comparison with exit status 4.
+// training restarts from the last checkpoint without that model (after its
+// create: from the start, without creating it). A data model or optimizer
+// failure stops the comparison with exit status 4.
 #pragma once
 
 #include "commands.hpp"
@@ -19,8 +20,12 @@
 namespace attnlab::cli {
 
 // The file in a comparison's results folder that remembers the plugins that
-// crashed or hung there, one per line: "activation<TAB>id<TAB>step<TAB>reason"
-// (that model is not trained again) or "stop<TAB>plugin<TAB>step<TAB>reason".
+// crashed or hung there, one per line, "<kind><TAB>id<TAB>step<TAB>reason":
+//   activation - that model is not trained again;
+//   unmade     - that model's create failed: its plugin is not created again;
+//   stop       - a data model or optimizer stopped the comparison: --resume
+//                refuses to run it again without --retry-failed-plugin;
+//   retry      - a --resume --retry-failed-plugin after the stop before it.
 inline constexpr const char* kPluginFailuresFile = "plugin_failures.txt";
 
 // Exit status of a comparison a data model or optimizer failure stopped.

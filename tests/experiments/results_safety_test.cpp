@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -292,4 +293,41 @@ TEST_CASE("Gram matrices are logged only up to eval.max_gram_heads", "[results][
     CHECK(evaluation.key_gram.rows() == (heads <= 2 ? heads : 0));
     CHECK(evaluation.key_overlaps.rows() == heads);
   }
+}
+
+TEST_CASE("a model left uncreated is stopped from the start, costs the others nothing, and resumes",
+          "[results][safety]") {
+  auto registry = attnlab::test::builtin_registry();
+  const auto config = attnlab::load_compare_config(
+      std::nullopt, {"data.D=12", "data.L=4", "train.time=4", "eval.test_size=32", "eval.bayes_samples=0",
+                     "eval.log_points=3", "model.heads=2", "activations=[\"softmax\", \"softmax1\"]"});
+  const std::map<std::string, attnlab::UnmadeModel> unmade{{"softmax", {0, "crashed: in create"}}};
+
+  std::vector<attnlab::LogPoint> full_points;
+  attnlab::Comparison full(config, registry);
+  full.run([&](const attnlab::LogPoint& point) { full_points.push_back(point); });
+  std::vector<attnlab::LogPoint> points;
+  attnlab::Comparison partial(config, registry, unmade);
+  CHECK(partial.statuses()[0].stopped);
+  CHECK(partial.statuses()[0].reason == "crashed: in create");
+  CHECK_THROWS_AS(partial.learner(0), std::logic_error);
+  partial.run([&](const attnlab::LogPoint& point) { points.push_back(point); });
+  REQUIRE(points.size() == full_points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    CHECK_FALSE(points[i].models[0].evaluation);
+    REQUIRE(points[i].models[1].evaluation);
+    CHECK(points[i].models[1].evaluation->test_mse == full_points[i].models[1].evaluation->test_mse);
+  }
+
+  // Its own state round-trips; a state written before its create failed
+  // (with all of that model) loads too, and the model stays uncreated.
+  const std::string state = partial.save_state();
+  attnlab::Comparison resumed(config, registry, unmade);
+  resumed.load_state(state, "run/checkpoint.bin");
+  CHECK(resumed.save_state() == state);
+  attnlab::Comparison from_full(config, registry, unmade);
+  from_full.load_state(full.save_state(), "run/checkpoint.bin");
+  CHECK(from_full.step() == full.step());
+  CHECK(from_full.statuses()[0].reason == "crashed: in create");
+  CHECK(from_full.learner(1).keys_and_values() == full.learner(1).keys_and_values());
 }

@@ -41,6 +41,12 @@ const char* plugin_call_name(PluginCall call) {
       return "step";
     case PluginCall::Sample:
       return "sample";
+    case PluginCall::BayesPrediction:
+      return "bayes_prediction";
+    case PluginCall::BayesRiskSamples:
+      return "bayes_risk_samples";
+    case PluginCall::LimitSample:
+      return "limit_sample";
     case PluginCall::None:
       break;
   }

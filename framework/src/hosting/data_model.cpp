@@ -164,9 +164,12 @@ void DataModel::require_bayes(const char* operation) const {
 void DataModel::bayes_prediction(std::uint32_t batch, std::span<const double> tokens, std::span<double> prediction) {
   require_bayes("bayes_prediction");
   check_batch(batch, tokens.size(), prediction.size(), "bayes_prediction");
-  if (table().bayes_prediction(instance_, batch, tokens.data(), prediction.data(), error_buffer()) != ATTNLAB_OK) {
-    fail("bayes_prediction");
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::BayesPrediction, PluginRole::DataModel);
+    status = table().bayes_prediction(instance_, batch, tokens.data(), prediction.data(), error_buffer());
   }
+  if (status != ATTNLAB_OK) fail("bayes_prediction");
   if (const std::size_t i = first_non_finite(prediction); i < prediction.size()) {
     if (first_non_finite(tokens) == tokens.size()) {
       throw PluginError(plugin_->label() + ": bayes_prediction returned a non-finite value (" +
@@ -183,10 +186,13 @@ void DataModel::bayes_risk_samples(Rng& rng, std::span<double> out) {
                      ")");
   }
   attnlab_random_stream stream = abi_stream(rng);
-  if (table().bayes_risk_samples(instance_, &stream, static_cast<std::uint32_t>(out.size()), out.data(),
-                                 error_buffer()) != ATTNLAB_OK) {
-    fail("bayes_risk_samples");
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::BayesRiskSamples, PluginRole::DataModel);
+    status = table().bayes_risk_samples(instance_, &stream, static_cast<std::uint32_t>(out.size()), out.data(),
+                                        error_buffer());
   }
+  if (status != ATTNLAB_OK) fail("bayes_risk_samples");
   if (const std::size_t i = first_non_finite(out); i < out.size()) {
     throw PluginError(plugin_->label() + ": bayes_risk_samples returned a non-finite value (" + std::to_string(out[i]) +
                       ") at index " + std::to_string(i));
@@ -228,10 +234,13 @@ void DataModel::limit_sample(Rng& rng, std::uint32_t count, std::span<double> te
                      std::to_string(label_noise_variances.size()));
   }
   attnlab_random_stream stream = abi_stream(rng);
-  if (table().limit_sample(instance_, &stream, count, teacher_fields.data(), label_means.data(),
-                           label_noise_variances.data(), error_buffer()) != ATTNLAB_OK) {
-    fail("limit_sample");
+  attnlab_status status = ATTNLAB_OK;
+  {
+    const PluginCallMark mark(PluginCall::LimitSample, PluginRole::DataModel);
+    status = table().limit_sample(instance_, &stream, count, teacher_fields.data(), label_means.data(),
+                                  label_noise_variances.data(), error_buffer());
   }
+  if (status != ATTNLAB_OK) fail("limit_sample");
   const std::size_t per_sample = std::size_t{dims_.length} * (dims_.features + std::size_t{1});
   if (const std::size_t i = first_non_finite(teacher_fields); i < teacher_fields.size()) {
     throw PluginError(plugin_->label() + ": limit_sample returned a non-finite teacher field (" +

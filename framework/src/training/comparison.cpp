@@ -112,6 +112,12 @@ class StateReader {
     position_ += size;
     return text;
   }
+  // Skips an array of any length (an unmade model's, written before it was unmade).
+  void skip_doubles() {
+    const std::uint64_t count = u64();
+    if (count > (end_ - position_) / sizeof(double)) fail("truncated");
+    position_ += count * sizeof(double);
+  }
   void expect_end() const {
     if (position_ != end_) fail("unexpected bytes after the run state");
   }
@@ -131,7 +137,8 @@ class StateReader {
 
 }  // namespace
 
-Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
+Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry,
+                       const std::map<std::string, UnmadeModel>& unmade)
     : config_(config),
       data_plugin_(registry.get(config.data_plugin, PluginKind::DataModel)),
       // One thread per model plus one drawing batches is the most that helps.
@@ -171,7 +178,15 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
   init_rng.fill_normal(initial.data(), static_cast<std::size_t>(initial.size()));
   initial *= config.init_scale;
 
+  statuses_.resize(config.activations.size());
   for (std::size_t i = 0; i < config.activations.size(); ++i) {
+    // Neither its activation nor its optimizer is created: a plugin whose
+    // create crashed is not called again, and the others draw nothing from it.
+    if (const auto it = unmade.find(config.activations[i]); it != unmade.end()) {
+      stop(statuses_[i], it->second.step, it->second.reason);
+      models_.push_back(nullptr);
+      continue;
+    }
     const CallSlotBinding model_slot(static_cast<std::uint32_t>(i), 0);
     const auto params_it = config.activation_params.find(config.activations[i]);
     Activation activation(activation_plugins_[i], params_it == config.activation_params.end() ? "" : params_it->second);
@@ -181,7 +196,6 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
     model->optimizer.initialize(model->learner.parameter_groups());
     models_.push_back(std::move(model));
   }
-  statuses_.resize(models_.size());
 
   test_set_ = make_test_set(*data_, config.seed, config.test_size);
 
@@ -199,12 +213,13 @@ Comparison::Comparison(const CompareConfig& config, PluginRegistry& registry)
 Comparison::~Comparison() = default;
 
 const Learner& Comparison::learner(std::size_t model) const {
-  return models_.at(model)->learner;
+  if (!models_.at(model)) throw std::logic_error("model " + config_.activations[model] + " was not created");
+  return models_[model]->learner;
 }
 
 void Comparison::start_model_from(std::size_t model, const std::function<void(Learner&)>& set) {
   if (step_ != 0) throw std::logic_error("a model's starting parameters can be set before the first step only");
-  set(models_.at(model)->learner);
+  if (models_.at(model)) set(models_[model]->learner);
 }
 
 std::vector<std::shared_ptr<const PluginLibrary>> Comparison::plugins() const {
@@ -244,8 +259,13 @@ LogPoint Comparison::log_point() {
   point.models.resize(models_.size());
   pool_.run(static_cast<std::uint32_t>(models_.size()), [&](std::uint32_t i) {
     ModelLog& log = point.models[i];
-    Model& model = *models_[i];
     log.activation = config_.activations[i];
+    log.status = statuses_[i];
+    if (!models_[i]) {
+      log.train_mse = std::nan("");
+      return;
+    }
+    Model& model = *models_[i];
     const CallSlotBinding slot(i, step_);
     if (!statuses_[i].stopped) {
       try {
@@ -312,12 +332,20 @@ std::string Comparison::save_state() const {
   for (const std::uint64_t word : train_rng_.state()) out.u64(word);
   out.u64(models_.size());
   for (std::size_t i = 0; i < models_.size(); ++i) {
-    const Model& model = *models_[i];
     const ModelStatus& status = statuses_[i];
     out.u64(status.stopped ? 1 : 0);
     out.u64(status.stopped_step);
     out.string(status.reason);
     out.doubles(&status.wall_seconds, 1);
+    if (!models_[i]) {
+      // An unmade model: no sums, no parameters, no optimizer state.
+      const double none = 0.0;
+      out.doubles(&none, 1);
+      out.u64(0);
+      for (int array = 0; array < 4; ++array) out.doubles(nullptr, 0);
+      continue;
+    }
+    const Model& model = *models_[i];
     out.doubles(&model.squared_error_sum, 1);
     out.u64(model.samples);
     const RowMatrix& kv = model.learner.keys_and_values();
@@ -353,6 +381,17 @@ void Comparison::load_state(const std::string& bytes, const std::string& source)
   train_rng_.set_state(rng_state);
   if (in.u64() != models_.size()) in.fail("it holds another number of models than the config's activations");
   for (std::size_t i = 0; i < models_.size(); ++i) {
+    if (!models_[i]) {
+      // An unmade model keeps its own status; what the file holds of it
+      // (all of it, when written before its create failed) is skipped.
+      in.u64();
+      in.u64();
+      in.string();
+      for (int array = 0; array < 2; ++array) in.skip_doubles();
+      in.u64();
+      for (int array = 0; array < 4; ++array) in.skip_doubles();
+      continue;
+    }
     Model& model = *models_[i];
     ModelStatus& status = statuses_[i];
     status.stopped = in.u64() != 0;

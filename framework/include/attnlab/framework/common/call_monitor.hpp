@@ -20,7 +20,17 @@
 
 namespace attnlab {
 
-enum class PluginCall : std::uint32_t { None = 0, Create, Forward, Backward, Step, Sample };
+enum class PluginCall : std::uint32_t {
+  None = 0,
+  Create,
+  Forward,
+  Backward,
+  Step,
+  Sample,
+  BayesPrediction,
+  BayesRiskSamples,
+  LimitSample
+};
 
 // "create", "forward", ...
 const char* plugin_call_name(PluginCall call);

@@ -19,6 +19,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,9 +50,19 @@ struct LogPoint {
   std::vector<ModelLog> models;
 };
 
+// A model whose activation is never created in this process: its create
+// crashed or hung in an earlier one (a supervisor's record). It is stopped
+// from the start, at `step`, with `reason`.
+struct UnmadeModel {
+  std::uint64_t step = 0;
+  std::string reason;
+};
+
 class Comparison {
  public:
-  Comparison(const CompareConfig& config, PluginRegistry& registry);
+  // `unmade`: activation id -> why that model's plugin is not created.
+  Comparison(const CompareConfig& config, PluginRegistry& registry,
+             const std::map<std::string, UnmadeModel>& unmade = {});
   ~Comparison();
 
   const CompareConfig& config() const { return config_; }
@@ -63,14 +74,16 @@ class Comparison {
   const std::vector<ModelStatus>& statuses() const { return statuses_; }
   const Teacher& teacher() const { return teacher_; }
   const TestSet& test_set() const { return test_set_; }
-  // The model of activations()[model], as trained up to step().
+  // The model of activations()[model], as trained up to step(). Throws
+  // std::logic_error for an unmade model.
   const Learner& learner(std::size_t model) const;
   // Plugin files the results depend on (data model, optimizer, activations).
   std::vector<std::shared_ptr<const PluginLibrary>> plugins() const;
 
   // A warm start: `set` writes model `model`'s starting parameters into its
   // learner (keeping its shape). Only before the first step; the optimizer
-  // state stays the fresh one. Throws std::logic_error after it.
+  // state stays the fresh one. Throws std::logic_error after it. Does
+  // nothing for an unmade model.
   void start_model_from(std::size_t model, const std::function<void(Learner&)>& set);
 
   // Stops model `model` as if it had failed at `step` (a supervisor's record
@@ -120,7 +133,7 @@ class Comparison {
   std::optional<BayesRiskEstimate> bayes_risk_;
   std::uint32_t eval_chunk_ = 0;
 
-  std::vector<std::unique_ptr<Model>> models_;
+  std::vector<std::unique_ptr<Model>> models_;  // null: an unmade model
   std::vector<ModelStatus> statuses_;
   LockstepPool pool_;
   Rng train_rng_;
