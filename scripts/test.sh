@@ -4,7 +4,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-bash "$root/scripts/setup.sh"
+# slurm-wlm and munge: the Slurm tests run a private one-node cluster
+# (tests/slurm/private_slurm.sh); nothing else needs them.
+bash "$root/scripts/setup.sh" slurm-wlm munge
 bash "$root/scripts/build.sh" "$@"
 
 build_dir="$root/build"
