@@ -169,4 +169,10 @@ expect_error 2 "an unknown config key on an axis is refused naming it" "bad.toml
   sweep "$work/bad.toml" --out "$work/b"
 expect_error 2 "collect of a folder that is no sweep's is refused" "is not an attnlab sweep folder" sweep collect "$work/standalone"
 
+# The README's example spec stays valid: 2 heads x 3 strengths x 3 seeds.
+example="$(dirname "${BASH_SOURCE[0]}")/../../examples/sweeps/signal_heads.toml"
+if sweep "$example" --out "$work/example" --dry-run && [ "$(grep -c '  missing$' "$work/out.log")" -eq 18 ]; then
+  pass "examples/sweeps/signal_heads.toml expands to 18 cells"
+else show; fail "examples/sweeps/signal_heads.toml expands to 18 cells"; fi
+
 finish "sweep CLI"
