@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -136,15 +137,23 @@ int run_sweep(const SweepOptions& options) {
 
   std::map<CellState, std::size_t> counts;
   std::vector<CellRun> runs;
+  std::set<std::string> seen;
   for (const SweepCell& cell : cells) {
-    if (!runs.empty() && std::any_of(runs.begin(), runs.end(), [&](const CellRun& r) { return r.hash == cell.hash; }))
-      continue;
+    if (!seen.insert(cell.hash).second) continue;  // two grid points with one config are one cell
     const CellState state = cell_state(folder.cell(cell.hash));
     ++counts[state];
     if (state == CellState::Done || (state == CellState::Failed && !options.retry_failed)) continue;
     runs.push_back({cell.hash, folder.cell(cell.hash), cell_label(cell)});
   }
-  const unsigned workers = options.workers > 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = options.workers > 0 ? options.workers : cores;
+  std::uint32_t threads = 1;
+  for (const SweepCell& cell : cells) threads = std::max(threads, cell.config.threads);
+  if (std::min<std::size_t>(workers, runs.size()) * threads > cores) {
+    // Results do not depend on it, but oversubscribed cores slow every cell.
+    spdlog::warn("{} workers x train.threads = {} use more threads than the {} cores; lower --workers or train.threads",
+                 workers, threads, cores);
+  }
   spdlog::info("sweep of {}: {} cells ({} done, {} partial, {} failed, {} missing); running {} with {} worker(s) in {}",
                spec_path.string(), table.cells.size(), counts[CellState::Done], counts[CellState::Partial],
                counts[CellState::Failed], counts[CellState::Missing], runs.size(), workers, folder.path().string());

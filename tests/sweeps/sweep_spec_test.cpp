@@ -31,6 +31,8 @@ TEST_CASE("axes multiply, the first slowest, and seeds give one cell each", "[sw
   const auto cells = cells_of(R"(
 [base]
 seed = 7
+[base.train]
+batch = 4
 [sweep]
 "model.heads" = [2, 3]
 data.D = [40, 50]
@@ -47,6 +49,7 @@ seeds = 2
                                          "data.D=50 model.heads=3 seed=7", "data.D=50 model.heads=3 seed=8"});
   CHECK(cells[7].config.heads == 3);
   CHECK(cells[7].config.seed == 8);
+  CHECK(cells[7].config.batch == 4);  // an inline [base] keeps its sub-tables
   CHECK_THAT(cells[7].config.data_params, Contains("D = 50"));
   std::set<std::string> hashes;
   for (const SweepCell& cell : cells) hashes.insert(cell.hash);
