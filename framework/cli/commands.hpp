@@ -110,6 +110,19 @@ struct ReproduceOptions {
 
 int run_reproduce(PluginEnvironment& environment, const ReproduceOptions& options);
 
+struct SweepOptions {
+  std::string spec;                       // the sweep spec (TOML)
+  std::string out;                        // the sweep folder
+  unsigned workers = 0;                   // cells at once; 0: the number of cores
+  bool dry_run = false;                   // list the cells and their state, run nothing
+  bool retry_failed = false;              // run failed cells again
+  std::string collect;                    // `sweep collect FOLDER`: the folder
+  std::vector<std::string> plugin_files;  // --plugin files, passed on to every cell
+};
+
+// Needs no plugins of its own: each cell is a child `attnlab compare`.
+int run_sweep(const SweepOptions& options);
+
 struct NewPluginOptions {
   std::string kind = "activation";  // activation | data-model | optimizer
   std::string name;                 // the plugin id

@@ -64,8 +64,13 @@ int checked_stdout(int status) {
 int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files, const attnlab::cli::CheckPluginOptions& check,
              const attnlab::cli::CompareOptions& compare, const attnlab::cli::TheoryOptions& theory,
              const attnlab::cli::BayesRiskOptions& bayes, const attnlab::cli::PruneOptions& prune,
-             const attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin) {
+             const attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin,
+             attnlab::cli::SweepOptions& sweep) {
   if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
+  if (app.got_subcommand("sweep")) {
+    sweep.plugin_files = plugin_files;
+    return attnlab::cli::run_sweep(sweep);
+  }
   auto environment = attnlab::cli::load_plugin_environment(plugin_files);
   if (app.got_subcommand("plugins")) return attnlab::cli::run_plugins(environment);
   if (app.got_subcommand("check-plugin")) return attnlab::cli::run_check_plugin(environment, check);
@@ -221,6 +226,19 @@ int main(int argc, char** argv) {
   new_plugin_command->add_option("name", new_plugin.name, "Plugin id, e.g. my-activation")->required();
   new_plugin_command->add_option("dir", new_plugin.directory, "Folder to create for the project")->required();
 
+  attnlab::cli::SweepOptions sweep;
+  auto* sweep_command = app.add_subcommand(
+      "sweep", "Run a grid of comparisons (a sweep spec: base config, axes, seeds) as resumable cells, then collect");
+  sweep_command->add_option("spec", sweep.spec, "Sweep spec (TOML: base config, [sweep] axes, seeds)");
+  sweep_command->add_option("--out", sweep.out, "Sweep folder (resumed when it holds this spec's sweep)");
+  sweep_command->add_option("--workers", sweep.workers, "Cells run at once (default: the number of cores)")
+      ->check(count_in(1, 4096));
+  sweep_command->add_flag("--dry-run", sweep.dry_run, "List the cells (swept values, hash, state) and exit");
+  sweep_command->add_flag("--retry-failed", sweep.retry_failed, "Run the cells that failed before again");
+  auto* collect_command = sweep_command->add_subcommand(
+      "collect", "Gather a sweep folder's results: metrics.csv, final.csv and summary.md (paired differences)");
+  collect_command->add_option("folder", sweep.collect, "Sweep folder")->required();
+
   CLI11_PARSE(app, argc, argv);
   configure_logging(verbose);
   if (print_default_config) {
@@ -229,7 +247,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    return checked_stdout(dispatch(app, plugin_files, check, compare, theory, bayes, prune, reproduce, new_plugin));
+    return checked_stdout(
+        dispatch(app, plugin_files, check, compare, theory, bayes, prune, reproduce, new_plugin, sweep));
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return checked_stdout(1);

@@ -1,0 +1,182 @@
+// `attnlab sweep SPEC --out FOLDER` and `attnlab sweep collect FOLDER`.
+#include "commands.hpp"
+#include "stop_signals.hpp"
+
+#include <attnlab/framework/common/atomic_files.hpp>
+#include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/sweeps/cell_table.hpp>
+#include <attnlab/framework/sweeps/local_executor.hpp>
+#include <attnlab/framework/sweeps/sweep_collect.hpp>
+#include <attnlab/framework/sweeps/sweep_folder.hpp>
+#include <attnlab/framework/sweeps/sweep_spec.hpp>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace attnlab::cli {
+namespace {
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UsageError("cannot read '" + file.string() + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The dry run's listing: one line per cell, columns aligned.
+void print_cells(const CellTable& table, const fs::path& out) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> head = {"cell"};
+  head.insert(head.end(), table.keys.begin(), table.keys.end());
+  head.insert(head.end(), {"seed", "state"});
+  rows.push_back(head);
+  std::map<CellState, std::size_t> counts;
+  for (const PlannedCell& cell : table.cells) {
+    const CellState state = cell_state(out / "cells" / cell.hash);
+    ++counts[state];
+    std::vector<std::string> row = {cell.hash};
+    row.insert(row.end(), cell.values.begin(), cell.values.end());
+    row.insert(row.end(), {std::to_string(cell.seed), cell_state_name(state)});
+    rows.push_back(row);
+  }
+  std::vector<std::size_t> widths(head.size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t k = 0; k < row.size(); ++k) widths[k] = std::max(widths[k], row[k].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t k = 0; k < row.size(); ++k) line += fmt::format("{:<{}}  ", row[k], widths[k]);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    fmt::print("{}\n", line);
+  }
+  fmt::print("{} cells: {} done, {} partial, {} failed, {} missing\n", table.cells.size(), counts[CellState::Done],
+             counts[CellState::Partial], counts[CellState::Failed], counts[CellState::Missing]);
+}
+
+// Each cell's folder with its resolved config; a folder already there must
+// hold the same config (else two configs share a hash, or it was edited).
+void prepare_cells(const std::vector<SweepCell>& cells, const SweepFolder& folder) {
+  for (const SweepCell& cell : cells) {
+    const fs::path path = folder.cell(cell.hash);
+    const fs::path config = path / "config.toml";
+    std::error_code error;
+    if (fs::exists(config, error)) {
+      const auto differences = config_differences(read_text(config), cell.config.resolved_toml);
+      if (!differences.empty()) {
+        throw UsageError("cell folder '" + path.string() + "' holds another config than cell " + cell_label(cell) +
+                         " (" + differences.front() + "); move it away to run the cell again");
+      }
+      continue;
+    }
+    fs::create_directories(path, error);
+    if (error) throw UsageError("cannot create cell folder '" + path.string() + "': " + error.message());
+    write_file_atomically(config, cell.config.resolved_toml);
+  }
+}
+
+int report_collected(const CollectedSweep& collected, const fs::path& folder, bool from_run) {
+  fmt::print("{} cells done, {} failed, {} unfinished\nresults: {}\n", collected.done, collected.failed,
+             collected.unfinished, (folder / "summary.md").string());
+  if (collected.failed > 0) {
+    spdlog::error("{} cell(s) failed (their failure.txt says why); {}", collected.failed,
+                  from_run ? "fix the cause and run again with --retry-failed" : "see summary.md");
+    return from_run ? 1 : 0;
+  }
+  if (collected.unfinished > 0 && from_run) {
+    spdlog::error("{} cell(s) unfinished; run the sweep again to finish them", collected.unfinished);
+    return 1;
+  }
+  return 0;
+}
+
+int run_collect(const SweepOptions& options) {
+  const SweepFolder folder = SweepFolder::open_existing(options.collect);
+  const fs::path table_file = folder.path() / "cells.csv";
+  const CellTable table = read_cell_table(read_text(table_file), table_file.string());
+  const CollectedSweep collected = collect_sweep(table, folder.path());
+  write_collected(collected, folder.path());
+  if (collected.failed + collected.unfinished > 0) {
+    spdlog::warn("{} of {} cells have no results yet (see summary.md)", collected.failed + collected.unfinished,
+                 table.cells.size());
+  }
+  return report_collected(collected, folder.path(), false);
+}
+
+}  // namespace
+
+int run_sweep(const SweepOptions& options) {
+  if (!options.collect.empty()) return run_collect(options);
+  if (options.spec.empty()) throw UsageError("sweep needs a spec file: attnlab sweep SPEC --out FOLDER");
+  if (options.out.empty()) throw UsageError("sweep needs --out FOLDER (the sweep folder, resumed on a rerun)");
+  // The marker records the spec by its absolute path: the folder's identity.
+  const fs::path spec_path = fs::weakly_canonical(fs::absolute(options.spec));
+  const SweepSpec spec = read_sweep_spec(spec_path);
+  const std::vector<SweepCell> cells = expand_sweep(spec);
+  const CellTable table = cell_table(cells, swept_keys(spec));
+  if (options.dry_run) {
+    check_sweep_folder(options.out, spec_path);
+    print_cells(table, options.out);
+    return 0;
+  }
+
+  // Before any thread starts, so that every thread leaves the signals to it.
+  const StopSignals stop;
+  const SweepFolder folder(options.out, spec_path);
+  write_file_atomically(folder.path() / "spec.toml", read_text(spec_path));
+  write_file_atomically(folder.path() / "cells.csv", cell_table_csv(table));
+  prepare_cells(cells, folder);
+
+  std::map<CellState, std::size_t> counts;
+  std::vector<CellRun> runs;
+  std::set<std::string> seen;
+  for (const SweepCell& cell : cells) {
+    if (!seen.insert(cell.hash).second) continue;  // two grid points with one config are one cell
+    const CellState state = cell_state(folder.cell(cell.hash));
+    ++counts[state];
+    if (state == CellState::Done || (state == CellState::Failed && !options.retry_failed)) continue;
+    runs.push_back({cell.hash, folder.cell(cell.hash), cell_label(cell)});
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned workers = options.workers > 0 ? options.workers : cores;
+  std::uint32_t threads = 1;
+  for (const SweepCell& cell : cells) threads = std::max(threads, cell.config.threads);
+  if (std::min<std::size_t>(workers, runs.size()) * threads > cores) {
+    // Results do not depend on it, but oversubscribed cores slow every cell.
+    spdlog::warn("{} workers x train.threads = {} use more threads than the {} cores; lower --workers or train.threads",
+                 workers, threads, cores);
+  }
+  spdlog::info("sweep of {}: {} cells ({} done, {} partial, {} failed, {} missing); running {} with {} worker(s) in {}",
+               spec_path.string(), table.cells.size(), counts[CellState::Done], counts[CellState::Partial],
+               counts[CellState::Failed], counts[CellState::Missing], runs.size(), workers, folder.path().string());
+  if (counts[CellState::Failed] > 0 && !options.retry_failed) {
+    spdlog::warn("{} cell(s) failed before and are not run again (--retry-failed runs them)",
+                 counts[CellState::Failed]);
+  }
+
+  ExecutorSettings settings;
+  settings.executable = fs::read_symlink("/proc/self/exe");
+  for (const auto& file : options.plugin_files)
+    settings.global_arguments.insert(settings.global_arguments.end(), {"--plugin", fs::absolute(file).string()});
+  settings.workers = workers;
+  settings.stop_requested = [&stop] { return stop.requested(); };
+  const ExecutorOutcome outcome = run_cells(runs, settings);
+  if (stop.requested()) {
+    fmt::print(stderr, "stopped by {}; {} cell(s) finished in this run; continue with: attnlab sweep {} --out {}\n",
+               signal_name(stop.signal()), outcome.finished, options.spec, options.out);
+    return 128 + stop.signal();
+  }
+  const CollectedSweep collected = collect_sweep(table, folder.path());
+  write_collected(collected, folder.path());
+  return report_collected(collected, folder.path(), true);
+}
+
+}  // namespace attnlab::cli
