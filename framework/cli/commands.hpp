@@ -3,6 +3,7 @@
 
 #include <attnlab/framework/hosting/plugin_registry.hpp>
 #include <attnlab/framework/reproduce/reproduce.hpp>
+#include <attnlab/framework/sweeps/slurm_submission.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -118,6 +119,12 @@ struct SweepOptions {
   bool retry_failed = false;              // run failed cells again
   std::string collect;                    // `sweep collect FOLDER`: the folder
   std::vector<std::string> plugin_files;  // --plugin files, passed on to every cell
+  bool slurm = false;                     // submit the cells as a Slurm job array
+  bool slurm_dry_run = false;             // write the job script, submit nothing
+  SlurmSettings slurm_settings;
+  std::string run_submission;  // `sweep run SUBMISSION --task K` (a Slurm task)
+  std::size_t task = 0;
+  std::string status;  // `sweep status FOLDER`: the folder
 };
 
 // Needs no plugins of its own: each cell is a child `attnlab compare`.

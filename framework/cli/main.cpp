@@ -238,6 +238,34 @@ int main(int argc, char** argv) {
   auto* collect_command = sweep_command->add_subcommand(
       "collect", "Gather a sweep folder's results: metrics.csv, final.csv and summary.md (paired differences)");
   collect_command->add_option("folder", sweep.collect, "Sweep folder")->required();
+  sweep_command->add_flag("--slurm", sweep.slurm,
+                          "Submit the cells not done (nor queued) as a Slurm job array instead of running them here");
+  sweep_command->add_flag("--slurm-dry-run", sweep.slurm_dry_run,
+                          "With --slurm: write the job script into the sweep folder, submit nothing");
+  sweep_command->add_option("--partition", sweep.slurm_settings.partition, "Slurm partition (default: the cluster's)");
+  sweep_command->add_option("--time", sweep.slurm_settings.time, "Slurm time limit of each task, e.g. 02:00:00");
+  sweep_command->add_option("--cpus-per-task", sweep.slurm_settings.cpus_per_task, "Slurm CPUs per task")
+      ->check(count_in(1, 4096))
+      ->capture_default_str();
+  sweep_command
+      ->add_option("--max-parallel", sweep.slurm_settings.max_parallel,
+                   "Slurm tasks running at once (default: no limit)")
+      ->check(count_in(1, 1000000));
+  sweep_command
+      ->add_option("--cells-per-task", sweep.slurm_settings.cells_per_task,
+                   "Cells one Slurm task runs, one after another")
+      ->check(count_in(1, 1000000))
+      ->capture_default_str();
+  auto* run_command = sweep_command->add_subcommand(
+      "run", "Run one Slurm array task's share of a submission's cells (what the job script calls)");
+  run_command->add_option("submission", sweep.run_submission, "Submission folder (FOLDER/slurm/submission-N)")
+      ->required();
+  run_command->add_option("--task", sweep.task, "Array task index ($SLURM_ARRAY_TASK_ID)")
+      ->required()
+      ->check(kNonNegative);
+  auto* status_command = sweep_command->add_subcommand(
+      "status", "Each cell's state: done, running or pending on Slurm, partial, failed, missing");
+  status_command->add_option("folder", sweep.status, "Sweep folder")->required();
 
   CLI11_PARSE(app, argc, argv);
   configure_logging(verbose);

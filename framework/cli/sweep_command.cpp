@@ -4,8 +4,11 @@
 
 #include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/common/text_file.hpp>
+#include <attnlab/framework/results/results_folder.hpp>
 #include <attnlab/framework/sweeps/cell_table.hpp>
 #include <attnlab/framework/sweeps/local_executor.hpp>
+#include <attnlab/framework/sweeps/slurm_submission.hpp>
 #include <attnlab/framework/sweeps/sweep_collect.hpp>
 #include <attnlab/framework/sweeps/sweep_folder.hpp>
 #include <attnlab/framework/sweeps/sweep_spec.hpp>
@@ -23,14 +26,6 @@
 namespace attnlab::cli {
 namespace {
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read '" + file.string() + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The dry run's listing: one line per cell, columns aligned.
 void print_cells(const CellTable& table, const fs::path& out) {
@@ -70,7 +65,7 @@ void prepare_cells(const std::vector<SweepCell>& cells, const SweepFolder& folde
     const fs::path config = path / "config.toml";
     std::error_code error;
     if (fs::exists(config, error)) {
-      const auto differences = config_differences(read_text(config), cell.config.resolved_toml);
+      const auto differences = config_differences(read_text_file(config), cell.config.resolved_toml);
       if (!differences.empty()) {
         throw UsageError("cell folder '" + path.string() + "' holds another config than cell " + cell_label(cell) +
                          " (" + differences.front() + "); move it away to run the cell again");
@@ -101,7 +96,7 @@ int report_collected(const CollectedSweep& collected, const fs::path& folder, bo
 int run_collect(const SweepOptions& options) {
   const SweepFolder folder = SweepFolder::open_existing(options.collect);
   const fs::path table_file = folder.path() / "cells.csv";
-  const CellTable table = read_cell_table(read_text(table_file), table_file.string());
+  const CellTable table = read_cell_table(read_text_file(table_file), table_file.string());
   const CollectedSweep collected = collect_sweep(table, folder.path());
   write_collected(collected, folder.path());
   if (collected.failed + collected.unfinished > 0) {
@@ -111,10 +106,118 @@ int run_collect(const SweepOptions& options) {
   return report_collected(collected, folder.path(), false);
 }
 
+// The binary and global options a cell's `attnlab compare` starts with.
+ExecutorSettings executor_settings(const SweepOptions& options) {
+  ExecutorSettings settings;
+  settings.executable = fs::read_symlink("/proc/self/exe");
+  for (const auto& file : options.plugin_files)
+    settings.global_arguments.insert(settings.global_arguments.end(), {"--plugin", fs::absolute(file).string()});
+  return settings;
+}
+
+// --slurm: the cells to run that no earlier submission has queued or
+// running, as one job array.
+int submit_to_slurm(const SweepOptions& options, const CellTable& table, const std::vector<CellRun>& runs,
+                    const SweepFolder& folder) {
+  const auto queued = slurm_queued_cells(folder.path());
+  std::set<std::string> wanted;
+  for (const CellRun& run : runs) {
+    if (queued.count(run.hash) == 0) wanted.insert(run.hash);
+  }
+  if (!queued.empty()) spdlog::info("{} cell(s) already queued or running on Slurm", queued.size());
+  if (wanted.empty()) {
+    fmt::print("nothing to submit: every cell is done{}\n", queued.empty() ? "" : " or queued");
+    return 0;
+  }
+  CellTable share{table.keys, {}};
+  for (const PlannedCell& cell : table.cells) {
+    if (wanted.erase(cell.hash) > 0) share.cells.push_back(cell);
+  }
+  const ExecutorSettings settings = executor_settings(options);
+  std::vector<std::string> attnlab = {settings.executable.string()};
+  attnlab.insert(attnlab.end(), settings.global_arguments.begin(), settings.global_arguments.end());
+  SlurmSubmission submission = write_slurm_submission(folder.path(), share, options.slurm_settings, attnlab);
+  const fs::path script = submission.folder / "job.sh";
+  if (options.slurm_dry_run) {
+    fmt::print("{} cells in {} array tasks: {}\nsubmit it with: sbatch {}\n", share.cells.size(), submission.tasks,
+               script.string(), script.string());
+    return 0;
+  }
+  submit_slurm_job(submission);
+  fmt::print(
+      "submitted job {}: {} cells in {} array tasks ({})\nfollow it with: attnlab sweep status {}\n"
+      "when it is done: attnlab sweep collect {}\n",
+      submission.job_id, share.cells.size(), submission.tasks, script.string(), folder.path().string(),
+      folder.path().string());
+  return 0;
+}
+
+// `sweep run SUBMISSION --task K`: one array task. It runs beside the other
+// tasks, so it takes no sweep-folder lock; each cell's comparison locks its
+// own results folder.
+int run_slurm_task(const SweepOptions& options) {
+  const fs::path submission = fs::absolute(options.run_submission);
+  const fs::path sweep_folder = submission.parent_path().parent_path();
+  std::error_code error;
+  if (!fs::is_regular_file(sweep_folder / kMarkerFileName, error) || !fs::is_directory(sweep_folder / "cells", error)) {
+    throw UsageError("'" + submission.string() + "' is not a Slurm submission of an attnlab sweep folder");
+  }
+  const StopSignals stop;
+  std::vector<CellRun> runs;
+  for (const PlannedCell& cell : slurm_task_cells(submission, options.task)) {
+    const fs::path cell_folder = sweep_folder / "cells" / cell.hash;
+    if (cell_state(cell_folder) == CellState::Done) continue;
+    std::string label;
+    for (const std::string& value : cell.values) label += (label.empty() ? "" : " ") + value;
+    runs.push_back({cell.hash, cell_folder, fmt::format("{} seed {}", label, cell.seed)});
+  }
+  spdlog::info("task {} of {}: {} cell(s) to run", options.task, submission.string(), runs.size());
+  ExecutorSettings settings = executor_settings(options);
+  settings.workers = 1;  // the array's tasks are the parallelism
+  settings.stop_requested = [&stop] { return stop.requested(); };
+  const ExecutorOutcome outcome = run_cells(runs, settings);
+  if (stop.requested()) return 128 + stop.signal();
+  return outcome.failed > 0 ? 1 : 0;
+}
+
+// `sweep status FOLDER`: reads the folder only (no lock: a sweep or a Slurm
+// job may be writing it), plus squeue for the cells Slurm holds.
+int run_status(const SweepOptions& options) {
+  const fs::path folder = options.status;
+  const fs::path table_file = folder / "cells.csv";
+  std::error_code error;
+  if (!fs::is_regular_file(folder / kMarkerFileName, error) || !fs::is_regular_file(table_file, error)) {
+    throw UsageError("'" + folder.string() + "' is not an attnlab sweep folder (no cells.csv)");
+  }
+  const CellTable table = read_cell_table(read_text_file(table_file), table_file.string());
+  const auto queued = slurm_queued_cells(folder);
+  std::map<std::string, std::size_t> counts;
+  for (const PlannedCell& cell : table.cells) {
+    const CellState state = cell_state(folder / "cells" / cell.hash);
+    std::string shown = cell_state_name(state);
+    if (state != CellState::Done) {
+      const auto slurm = queued.find(cell.hash);
+      if (slurm != queued.end()) shown = slurm->second == "RUNNING" ? "running" : "pending";
+    }
+    ++counts[shown];
+    std::string values;
+    for (const std::string& value : cell.values) values += "  " + value;
+    fmt::print("{}  {}{}  seed {}\n", shown, cell.hash, values, cell.seed);
+  }
+  std::string summary;
+  for (const auto& [state, count] : counts)
+    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, state);
+  fmt::print("{} cells: {}\n", table.cells.size(), summary);
+  return 0;
+}
+
 }  // namespace
 
 int run_sweep(const SweepOptions& options) {
   if (!options.collect.empty()) return run_collect(options);
+  if (!options.run_submission.empty()) return run_slurm_task(options);
+  if (!options.status.empty()) return run_status(options);
+  if (options.slurm_dry_run && !options.slurm) throw UsageError("--slurm-dry-run goes with --slurm");
   if (options.spec.empty()) throw UsageError("sweep needs a spec file: attnlab sweep SPEC --out FOLDER");
   if (options.out.empty()) throw UsageError("sweep needs --out FOLDER (the sweep folder, resumed on a rerun)");
   // The marker records the spec by its absolute path: the folder's identity.
@@ -131,7 +234,7 @@ int run_sweep(const SweepOptions& options) {
   // Before any thread starts, so that every thread leaves the signals to it.
   const StopSignals stop;
   const SweepFolder folder(options.out, spec_path);
-  write_file_atomically(folder.path() / "spec.toml", read_text(spec_path));
+  write_file_atomically(folder.path() / "spec.toml", read_text_file(spec_path));
   write_file_atomically(folder.path() / "cells.csv", cell_table_csv(table));
   prepare_cells(cells, folder);
 
@@ -145,6 +248,8 @@ int run_sweep(const SweepOptions& options) {
     if (state == CellState::Done || (state == CellState::Failed && !options.retry_failed)) continue;
     runs.push_back({cell.hash, folder.cell(cell.hash), cell_label(cell)});
   }
+  if (options.slurm) return submit_to_slurm(options, table, runs, folder);
+
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned workers = options.workers > 0 ? options.workers : cores;
   std::uint32_t threads = 1;
@@ -162,10 +267,7 @@ int run_sweep(const SweepOptions& options) {
                  counts[CellState::Failed]);
   }
 
-  ExecutorSettings settings;
-  settings.executable = fs::read_symlink("/proc/self/exe");
-  for (const auto& file : options.plugin_files)
-    settings.global_arguments.insert(settings.global_arguments.end(), {"--plugin", fs::absolute(file).string()});
+  ExecutorSettings settings = executor_settings(options);
   settings.workers = workers;
   settings.stop_requested = [&stop] { return stop.requested(); };
   const ExecutorOutcome outcome = run_cells(runs, settings);

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 extern char** environ;
 
@@ -41,6 +42,8 @@ class FileDescriptor {
   explicit FileDescriptor(int fd = -1) : fd_(fd) {}
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&&) = delete;
   ~FileDescriptor() { reset(); }
   int get() const { return fd_; }
   void reset() {
@@ -229,16 +232,21 @@ std::optional<std::filesystem::path> find_on_path(const std::string& program) {
 
 ProcessOutcome run_process(const std::filesystem::path& executable, const std::vector<std::string>& arguments,
                            const std::filesystem::path& working_directory) {
-  int pipe_ends[2];
-  if (::pipe2(pipe_ends, O_CLOEXEC) != 0)
-    throw std::runtime_error(fmt::format("cannot create a pipe for {}: {}", executable.string(), std::strerror(errno)));
-  FileDescriptor read_end(pipe_ends[0]);
-  FileDescriptor write_end(pipe_ends[1]);
+  const auto open_pipe = [&](const char* which) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) {
+      throw std::runtime_error(
+          fmt::format("cannot create a pipe for {}'s {}: {}", executable.string(), which, std::strerror(errno)));
+    }
+    return std::pair{FileDescriptor(ends[0]), FileDescriptor(ends[1])};
+  };
+  auto [output_read, output_write] = open_pipe("output");
+  auto [error_read, error_write] = open_pipe("errors");
 
   SpawnActions actions;
   check_spawn_call(posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0), "stdin");
-  check_spawn_call(posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0), "stdout");
-  check_spawn_call(posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDERR_FILENO), "stderr");
+  check_spawn_call(posix_spawn_file_actions_adddup2(actions.get(), output_write.get(), STDOUT_FILENO), "stdout");
+  check_spawn_call(posix_spawn_file_actions_adddup2(actions.get(), error_write.get(), STDERR_FILENO), "stderr");
   check_spawn_call(posix_spawn_file_actions_addchdir_np(actions.get(), working_directory.c_str()), "chdir");
 
   std::vector<std::string> argv_storage;
@@ -261,16 +269,31 @@ ProcessOutcome run_process(const std::filesystem::path& executable, const std::v
   const int spawn_status = posix_spawn(&pid, executable.c_str(), actions.get(), attributes.get(), argv.data(), environ);
   if (spawn_status != 0)
     throw std::runtime_error(fmt::format("cannot start {}: {}", executable.string(), std::strerror(spawn_status)));
-  write_end.reset();  // the child holds its own copy; EOF arrives when it exits
+  // The child holds its own copies; EOF arrives on each when it exits.
+  output_write.reset();
+  error_write.reset();
 
+  // Both pipes at once: reading one to its end first could leave the child
+  // blocked on a full other one.
   ProcessOutcome outcome;
+  pollfd ends[2] = {{output_read.get(), POLLIN, 0}, {error_read.get(), POLLIN, 0}};
+  std::string* texts[2] = {&outcome.standard_output, &outcome.standard_error};
+  int open_ends = 2;
   char buffer[4096];
-  for (;;) {
-    const ssize_t count = ::read(read_end.get(), buffer, sizeof buffer);
-    if (count > 0) {
-      outcome.standard_error.append(buffer, static_cast<std::size_t>(count));
-    } else if (count == 0 || errno != EINTR) {
+  while (open_ends > 0) {
+    if (::poll(ends, 2, -1) < 0) {
+      if (errno == EINTR) continue;
       break;
+    }
+    for (int k = 0; k < 2; ++k) {
+      if (ends[k].fd < 0 || ends[k].revents == 0) continue;
+      const ssize_t count = ::read(ends[k].fd, buffer, sizeof buffer);
+      if (count > 0) {
+        texts[k]->append(buffer, static_cast<std::size_t>(count));
+      } else if (count == 0 || errno != EINTR) {
+        ends[k].fd = -1;  // poll skips negative descriptors
+        --open_ends;
+      }
     }
   }
 

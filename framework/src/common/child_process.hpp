@@ -19,11 +19,12 @@ struct ProcessOutcome {
   bool exited_normally = false;  // false: killed by a signal
   int exit_code = 0;             // when exited_normally
   int signal = 0;                // when killed
+  std::string standard_output;
   std::string standard_error;
 };
 
 // Runs `executable` with `arguments` in `working_directory` and waits for it.
-// Standard input and output are /dev/null; standard error is captured.
+// Standard input is /dev/null; standard output and error are captured.
 // Throws std::runtime_error when the process cannot be started.
 ProcessOutcome run_process(const std::filesystem::path& executable, const std::vector<std::string>& arguments,
                            const std::filesystem::path& working_directory);

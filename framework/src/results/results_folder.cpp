@@ -25,20 +25,6 @@ bool is_ours(const fs::path& folder) {
   return fs::is_regular_file(folder / kMarkerFileName, error);
 }
 
-// Up to four entries of `folder`, for messages ("a.txt, data, ... (7 entries)").
-std::string describe_contents(const fs::path& folder) {
-  std::vector<std::string> names;
-  std::error_code error;
-  for (auto it = fs::directory_iterator(folder, error); !error && it != fs::directory_iterator(); it.increment(error)) {
-    names.push_back(it->path().filename().string() + (it->is_directory() ? "/" : ""));
-  }
-  std::sort(names.begin(), names.end());
-  std::string text;
-  for (std::size_t i = 0; i < names.size() && i < 4; ++i) text += (i == 0 ? "" : ", ") + names[i];
-  if (names.size() > 4) text += fmt::format(", ... ({} entries)", names.size());
-  return text;
-}
-
 // Entries other than the marker and the lock (those of a run that stopped
 // right after making the folder).
 bool holds_results(const fs::path& folder) {
@@ -214,6 +200,19 @@ void truncate_metrics(const fs::path& file, std::uint64_t last_step) {
   }
   in.close();
   write_file_atomically(file, kept);
+}
+
+std::string describe_contents(const fs::path& folder) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(folder, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+    names.push_back(it->path().filename().string() + (it->is_directory() ? "/" : ""));
+  }
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (std::size_t i = 0; i < names.size() && i < 4; ++i) text += (i == 0 ? "" : ", ") + names[i];
+  if (names.size() > 4) text += fmt::format(", ... ({} entries)", names.size());
+  return text;
 }
 
 }  // namespace attnlab

@@ -1,5 +1,6 @@
 #include <attnlab/framework/common/file_hash.hpp>
 #include <attnlab/framework/sweeps/cell_hash.hpp>
+#include <attnlab/framework/training/toml_tree.hpp>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -31,22 +32,12 @@ std::string value_text(const toml::node& node) {
   return "d:" + other.str();
 }
 
-void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
-  for (const auto& [key, node] : table) {
-    const std::string path = prefix + std::string(key.str());
-    if (const auto* sub = node.as_table()) {
-      flatten(*sub, path + ".", out);
-    } else {
-      out[path] = value_text(node);
-    }
-  }
-}
-
 }  // namespace
 
 std::string cell_identity_text(const std::string& resolved_toml) {
   std::map<std::string, std::string> leaves;
-  flatten(toml::parse(resolved_toml, std::string("resolved config")), "", leaves);
+  for_each_leaf(parse_toml(resolved_toml, "resolved config"),
+                [&](const std::string& key, const toml::node& node) { leaves[key] = value_text(node); });
   leaves.erase("train.threads");
   std::string text;
   for (const auto& [key, value] : leaves) {

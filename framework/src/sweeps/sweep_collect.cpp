@@ -3,6 +3,7 @@
 #include <attnlab/framework/analysis/seed_summary.hpp>
 #include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/common/text_file.hpp>
 #include <attnlab/framework/sweeps/sweep_collect.hpp>
 #include <attnlab/framework/sweeps/sweep_folder.hpp>
 
@@ -18,14 +19,6 @@
 namespace attnlab {
 namespace fs = std::filesystem;
 namespace {
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read '" + file.string() + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Shortest text that reads back as the same number; empty (NaN to pandas) for null.
 std::string number_field(const nlohmann::json& value) {
@@ -60,7 +53,7 @@ const char* const kFinalColumns =
 
 std::string metrics_rows(const PlannedCell& cell, const fs::path& metrics) {
   std::string rows;
-  std::istringstream lines(read_file(metrics));
+  std::istringstream lines(read_text_file(metrics));
   const std::string prefix = cell_columns(cell);
   for (std::string line; std::getline(lines, line);) {
     if (line.empty()) continue;
@@ -204,7 +197,7 @@ CollectedSweep collect_sweep(const CellTable& table, const fs::path& folder) {
       std::string why = cell_state_name(state);
       if (state == CellState::Failed) {
         ++collected.failed;
-        std::istringstream failure(read_file(cell_folder / kCellFailureFile));
+        std::istringstream failure(read_text_file(cell_folder / kCellFailureFile));
         std::string status, first_error;
         std::getline(failure, status);
         std::getline(failure, first_error);
@@ -218,7 +211,7 @@ CollectedSweep collect_sweep(const CellTable& table, const fs::path& folder) {
     ++collected.done;
     collected.metrics_csv += metrics_rows(cell, cell_folder / "run" / "metrics.jsonl");
     const fs::path summary_file = cell_folder / "run" / "summary.csv";
-    const std::string summary = read_file(summary_file);
+    const std::string summary = read_text_file(summary_file);
     collected.final_csv += final_rows(cell, summary, summary_file);
     point.summaries.push_back(summary);
     point.sources.push_back(summary_file.string());

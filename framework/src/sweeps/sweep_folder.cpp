@@ -16,19 +16,6 @@ namespace {
 
 constexpr const char* kSpecRecord = "sweep_spec = \"";
 
-// Up to four entries of `folder`, for messages.
-std::string describe_contents(const fs::path& folder) {
-  std::vector<std::string> names;
-  std::error_code error;
-  for (auto it = fs::directory_iterator(folder, error); !error && it != fs::directory_iterator(); it.increment(error)) {
-    names.push_back(it->path().filename().string() + (it->is_directory() ? "/" : ""));
-  }
-  std::sort(names.begin(), names.end());
-  std::string text;
-  for (std::size_t i = 0; i < names.size() && i < 4; ++i) text += (i == 0 ? "" : ", ") + names[i];
-  if (names.size() > 4) text += fmt::format(", ... ({} entries)", names.size());
-  return text;
-}
 
 // The spec path a sweep folder's marker records; "" for another attnlab folder.
 std::string recorded_spec(const fs::path& folder) {

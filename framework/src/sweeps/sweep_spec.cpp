@@ -1,6 +1,8 @@
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/common/text_file.hpp>
 #include <attnlab/framework/sweeps/cell_hash.hpp>
 #include <attnlab/framework/sweeps/sweep_spec.hpp>
+#include <attnlab/framework/training/toml_tree.hpp>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -17,26 +19,6 @@ namespace {
 
 [[noreturn]] void bad(const std::string& source, const std::string& message) {
   throw UsageError("sweep spec '" + source + "': " + message);
-}
-
-std::string read_text(const std::filesystem::path& file, const std::string& what) {
-  std::error_code error;
-  if (std::filesystem::is_directory(file, error)) throw UsageError(what + " '" + file.string() + "' is a folder");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read " + what + " '" + file.string() + "': " + std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-toml::table parse(const std::string& text, const std::string& source) {
-  try {
-    return toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    const auto& begin = e.source().begin;
-    throw UsageError(source + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
-                     ": malformed TOML: " + std::string(e.description()));
-  }
 }
 
 std::string quoted(const std::string& text) {
@@ -130,7 +112,7 @@ void read_base(const toml::table& root, const std::string& source, const std::fi
     bad(source, "'base' must be a config file name (relative to the spec) or a [base] table");
   }
   const std::filesystem::path path = folder / file->as_string()->get();
-  spec.base_text = read_text(path, "base config of sweep spec '" + source + "':");
+  spec.base_text = read_text_file(path, "base config of sweep spec '" + source + "':");
   spec.base_source = path.string();
 }
 
@@ -202,7 +184,7 @@ void read_sweep_table(const toml::table& sweep, const std::string& source, Sweep
 }  // namespace
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& source, const std::filesystem::path& folder) {
-  const toml::table root = parse(text, source);
+  const toml::table root = parse_toml(text, source);
   for (const auto& [name, node] : root) {
     const std::string key(name.str());
     if (key != "base" && key != "sweep") bad(source, "unknown key '" + key + "' (known: base, sweep)");
@@ -217,7 +199,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& source, c
 }
 
 SweepSpec read_sweep_spec(const std::filesystem::path& file) {
-  return parse_sweep_spec(read_text(file, "sweep spec"), file.string(), file.parent_path());
+  return parse_sweep_spec(read_text_file(file, "sweep spec"), file.string(), file.parent_path());
 }
 
 std::vector<std::string> swept_keys(const SweepSpec& spec) {

@@ -2,6 +2,8 @@
 #include <attnlab/framework/training/compare_config.hpp>
 
 #include <fmt/format.h>
+#include <attnlab/framework/training/toml_tree.hpp>
+
 #include <toml++/toml.h>
 
 #include <cerrno>
@@ -139,16 +141,6 @@ void merge(toml::table& base, const toml::table& overlay) {
     } else {
       base.insert_or_assign(key, node);
     }
-  }
-}
-
-toml::table parse_toml(const std::string& text, const std::string& source) {
-  try {
-    return toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    const auto& begin = e.source().begin;
-    throw UsageError(source + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
-                     ": malformed TOML: " + std::string(e.description()));
   }
 }
 
@@ -490,25 +482,15 @@ std::string value_text(const toml::node& node) {
   return text.str();
 }
 
-// Every leaf of a TOML tree as "a.b.c" -> its value's text.
-void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
-  for (const auto& [key, node] : table) {
-    const std::string path = prefix + std::string(key.str());
-    if (const auto* sub = node.as_table()) {
-      flatten(*sub, path + ".", out);
-    } else {
-      out[path] = value_text(node);
-    }
-  }
-}
-
 }  // namespace
 
 std::vector<std::string> config_differences(const std::string& before, const std::string& now) {
   std::map<std::string, std::string> a;
   std::map<std::string, std::string> b;
-  flatten(parse_toml(before, "saved config"), "", a);
-  flatten(parse_toml(now, "config"), "", b);
+  for_each_leaf(parse_toml(before, "saved config"),
+                [&](const std::string& key, const toml::node& node) { a[key] = value_text(node); });
+  for_each_leaf(parse_toml(now, "config"),
+                [&](const std::string& key, const toml::node& node) { b[key] = value_text(node); });
   // The thread count changes how fast, not what is computed; [theory]
   // settings change only the limit computed beside a simulation.
   for (auto* side : {&a, &b}) {

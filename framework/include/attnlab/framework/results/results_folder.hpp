@@ -90,4 +90,7 @@ class ResultsFolder {
 // `last_step`, dropping later ones and any incomplete last line.
 void truncate_metrics(const std::filesystem::path& file, std::uint64_t last_step);
 
+// Up to four entries of `folder`, for messages ("a.txt, data/, ... (7 entries)").
+std::string describe_contents(const std::filesystem::path& folder);
+
 }  // namespace attnlab
