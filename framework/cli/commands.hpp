@@ -54,6 +54,9 @@ struct CompareOptions {
   // --retry-failed-plugin: a --resume runs a data model or optimizer again
   // after its crash or hang stopped the comparison (once it is fixed).
   bool retry_failed_plugin = false;
+  // --no-figures: no gnuplot figures (a sweep's cells: half a small cell's
+  // time went to drawing them; the sweep draws its own).
+  bool figures = true;
   // Set by the supervisor, not by a flag: models whose activation's create
   // crashed or hung in an earlier training process, by results folder (a
   // fresh run's folder does not exist yet to record them in).

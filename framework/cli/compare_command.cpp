@@ -117,7 +117,7 @@ std::optional<TheoryBeside> theory_beside(TheoryRun& run, const CompareConfig& c
 // per trained model, and summary.csv, whose presence marks the run finished.
 // Returns the summary table.
 std::string write_finished_outputs(const Comparison& comparison, const ResultsFolder& folder,
-                                   const std::optional<TheoryBeside>& theory) {
+                                   const std::optional<TheoryBeside>& theory, bool figures) {
   const std::string metrics = folder.read("metrics.jsonl");
   const auto results = final_results(metrics);
   std::string table = summary_table(results, comparison.statuses(), comparison.bayes_risk());
@@ -127,9 +127,11 @@ std::string write_finished_outputs(const Comparison& comparison, const ResultsFo
              summary_table(final_results(theory->metrics), theory->statuses, comparison.bayes_risk());
     outputs.stage(folder.file("theory.jsonl"), theory->metrics);
   }
-  stage_figures(folder, outputs, [&](const std::filesystem::path& drafts) {
-    render_comparison_figures(metrics, comparison.bayes_risk(), drafts, theory ? theory->metrics : "");
-  });
+  if (figures) {
+    stage_figures(folder, outputs, [&](const std::filesystem::path& drafts) {
+      render_comparison_figures(metrics, comparison.bayes_risk(), drafts, theory ? theory->metrics : "");
+    });
+  }
   outputs.stage(folder.file("summary.txt"), table);
   std::error_code error;
   std::filesystem::create_directories(folder.file("checkpoints"), error);
@@ -296,7 +298,7 @@ FolderOutcome run_in_folder(PluginEnvironment& environment, ResultsFolder& folde
     spdlog::info("wall time: training {:.1f} s{}, the limit {:.1f} s ({:.1f} times less)", training_seconds,
                  folder.resuming() ? " (since the resume)" : "", limit_seconds, training_seconds / limit_seconds);
   }
-  const std::string table = write_finished_outputs(comparison, folder, theory);
+  const std::string table = write_finished_outputs(comparison, folder, theory, options.figures);
   bool any_stopped = false;
   for (const auto& status : comparison.statuses()) {
     if (status.stopped) spdlog::warn("a model stopped at step {}: {}", status.stopped_step, status.reason);

@@ -129,6 +129,8 @@ int main(int argc, char** argv) {
                    "Warm start: every model starts from a finished run's parameters (its results folder, or "
                    "<results>/checkpoints/<id>.ckpt files, one per activation); t starts at 0 again")
       ->allow_extra_args(false);
+  compare_command->add_flag("!--no-figures", compare.figures,
+                            "Draw no figures (the data and summaries are written as always)");
   compare_command->add_flag("--strict", compare.strict,
                             "Exit with status 3 when any model stopped (crashed, hung, failed or diverged)");
   compare_command

@@ -33,7 +33,7 @@ struct Running {
   std::uintmax_t log_offset = 0;  // where this attempt's output starts in compare.log
 };
 
-// compare's arguments: resume a started comparison, replace one killed
+// compare's arguments, without figures: resume a started comparison, replace one killed
 // before it wrote its config (a folder attnlab made: --force checks its
 // marker), or start afresh.
 std::vector<std::string> compare_arguments(const ExecutorSettings& settings, const CellRun& cell) {
@@ -41,6 +41,9 @@ std::vector<std::string> compare_arguments(const ExecutorSettings& settings, con
   const fs::path run = cell.folder / "run";
   std::error_code error;
   args.push_back("compare");
+  // A cell's figures would cost about half of a small cell's time; the
+  // sweep's collected figures show the grid instead.
+  args.push_back("--no-figures");
   if (fs::exists(run / "config.toml", error)) {
     args.insert(args.end(), {"--out", run.string(), "--resume"});
   } else {
