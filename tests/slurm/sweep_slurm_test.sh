@@ -6,21 +6,11 @@
 # Exit 77 (skipped) where the cluster cannot run. Usage: sweep_slurm_test.sh /path/to/attnlab
 attnlab="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/../experiments/cli_checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../sweeps/small_base.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/private_slurm.sh"
 private_slurm_start "$work/slurm" || exit 77
 
-cat >"$work/base.toml" <<'TOML'
-activations = ["softmax", "softmax1"]
-[model]
-heads = 2
-[train]
-time = 200.0
-threads = 1
-[eval]
-test_size = 256
-log_points = 6
-bayes_samples = 2000
-TOML
+small_base "$work/base.toml" 200.0 6
 printf 'base = "base.toml"\n[sweep]\n"data.D" = [30, 40]\nseeds = 2\n' >"$work/grid.toml"
 show() { sed 's/^/    /' "$work/out.log" "$work/err.log"; }
 

@@ -5,20 +5,10 @@
 # Usage: sweep_cli_test.sh /path/to/attnlab
 attnlab="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/../experiments/cli_checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/small_base.sh"
 
 # Tiny cells: about a second each.
-cat >"$work/base.toml" <<'TOML'
-activations = ["softmax", "softmax1"]
-[model]
-heads = 2
-[train]
-time = 300.0
-threads = 1
-[eval]
-test_size = 256
-log_points = 8
-bayes_samples = 2000
-TOML
+small_base "$work/base.toml" 300.0 8
 spec() {  # spec FILE D-VALUES SEEDS [EXTRA...]
   { echo 'base = "base.toml"'; echo '[sweep]'; echo "\"data.D\" = $2"; echo "seeds = $3"; shift 3
     for line in "$@"; do echo "$line"; done; } >"$work/$1"

@@ -6,20 +6,10 @@
 # Usage: sweep_random_kills_test.sh /path/to/attnlab
 attnlab="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/../experiments/cli_checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/small_base.sh"
 RANDOM=20261130
 
-cat >"$work/base.toml" <<'TOML'
-activations = ["softmax", "softmax1"]
-[model]
-heads = 2
-[train]
-time = 12000.0
-threads = 1
-[eval]
-test_size = 256
-log_points = 8
-bayes_samples = 2000
-TOML
+small_base "$work/base.toml" 12000.0 8
 printf 'base = "base.toml"\n[sweep]\n"data.D" = [30, 40]\nseeds = 4\n' >"$work/spec.toml"
 
 "$attnlab" sweep "$work/spec.toml" --out "$work/whole" --workers 2 >/dev/null 2>&1
