@@ -76,7 +76,9 @@ TEST_CASE("list-valued keys sit at positions 1..n and other keys split the serie
       "cell,data.D,data.mean,seed,activation,final_test_mse,bayes_risk,excess_risk,bayes_test_mse,"
       "test_set_excess,status,stopped_step\n";
   const auto line = [](const std::string& d, const std::string& mean, const std::string& mse) {
-    return "h," + d + ",\"" + mean + "\",1,softmax," + mse + ",,,,,ok,0\n";
+    // data.D leaves the Bayes risk alone here, but data.mean changes it.
+    const std::string bayes = mean == "[0, 0, 0]" ? "0.25" : "0.5";
+    return "h," + d + ",\"" + mean + "\",1,softmax," + mse + "," + bayes + ",,,,ok,0\n";
   };
   const std::string csv = head + line("4", "[1.5, 0, 0]", "1.0") + line("4", "[0, 0, 0]", "2.0") +
                           line("8", "[1.5, 0, 0]", "3.0") + line("8", "[0, 0, 0]", "4.0");
@@ -88,8 +90,9 @@ TEST_CASE("list-valued keys sit at positions 1..n and other keys split the serie
   CHECK_FALSE(by_mean.numeric);
   CHECK(by_mean.values == std::vector<std::string>{"[1.5, 0, 0]", "[0, 0, 0]"});
   CHECK_THAT(by_mean.figure.title, Contains("1 = [1.5, 0, 0]") && Contains("2 = [0, 0, 0]"));
-  // No Bayes risk known: no reference series. Two values of data.D: two series.
-  REQUIRE(by_mean.figure.series.size() == 2);
+  // Two values of data.D: two series, and one Bayes risk curve, the same for both.
+  REQUIRE(by_mean.figure.series.size() == 3);
+  CHECK(series_named(by_mean.figure, "Bayes risk").y == std::vector<double>{0.5, 0.25});
   const auto& at_8 = series_named(by_mean.figure, "softmax (data.D=8)");
   CHECK(at_8.x == std::vector<double>{1.0, 2.0});
   CHECK(at_8.y == std::vector<double>{3.0, 4.0});
@@ -99,6 +102,9 @@ TEST_CASE("list-valued keys sit at positions 1..n and other keys split the serie
   const auto& at_zero = series_named(by_d.figure, "softmax (data.mean=[0, 0, 0])");
   CHECK(at_zero.x == std::vector<double>{4.0, 8.0});
   CHECK(at_zero.y == std::vector<double>{2.0, 4.0});
+  // Along data.D the Bayes risk differs per data.mean: one curve each.
+  CHECK(series_named(by_d.figure, "Bayes risk (data.mean=[0, 0, 0])").y == std::vector<double>{0.25, 0.25});
+  CHECK(by_d.figure.series.size() == 4);
 
   const std::string md = attnlab::sweep_figures_markdown(figures);
   CHECK_THAT(md, Contains("[final_test_mse_vs_data_D.png](final_test_mse_vs_data_D.png)"));

@@ -119,6 +119,7 @@ SweepFigure figure_for(const Table& table, const std::vector<std::string>& keys,
   // grid is small (a few values per key), the lines share one y scale to be
   // compared across combinations, and each key keeps one image to link.
   const bool one_other = others.size() <= 1;
+  std::vector<FigureSeries> references;
   for (std::size_t o = 0; o < others.size(); ++o) {
     const std::string suffix = one_other ? "" : " (" + others[o] + ")";
     for (std::size_t a = 0; a < activations.size(); ++a) {
@@ -130,8 +131,18 @@ SweepFigure figure_for(const Table& table, const std::vector<std::string>& keys,
     // The Bayes risk depends on the data keys, so it is a dashed curve over
     // the key's values, not a flat line; the seeds share it, hence no bars.
     FigureSeries reference = series_of("Bayes risk" + suffix, bayes[o], FigureSeries::Style::Dashed, false);
-    if (!reference.x.empty()) result.figure.series.push_back(std::move(reference));
+    if (!reference.x.empty()) references.push_back(std::move(reference));
   }
+  // Keys that leave the data alone (heads, learning rate) give every
+  // combination the same Bayes risk: one dashed curve then, not a copy each.
+  const bool shared = !references.empty() && std::all_of(references.begin(), references.end(), [&](const auto& r) {
+    return r.x == references.front().x && r.y == references.front().y;
+  });
+  if (shared) {
+    references.resize(1);
+    references.front().label = "Bayes risk";
+  }
+  for (auto& reference : references) result.figure.series.push_back(std::move(reference));
 
   result.figure.y_label = "final test MSE (mean ± s.e. over seeds)";
   if (result.numeric) {
