@@ -5,11 +5,13 @@
 #include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
 #include <attnlab/framework/common/text_file.hpp>
+#include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
 #include <attnlab/framework/sweeps/cell_table.hpp>
 #include <attnlab/framework/sweeps/local_executor.hpp>
 #include <attnlab/framework/sweeps/slurm_submission.hpp>
 #include <attnlab/framework/sweeps/sweep_collect.hpp>
+#include <attnlab/framework/sweeps/sweep_figures.hpp>
 #include <attnlab/framework/sweeps/sweep_folder.hpp>
 #include <attnlab/framework/sweeps/sweep_spec.hpp>
 
@@ -78,6 +80,28 @@ void prepare_cells(const std::vector<SweepCell>& cells, const SweepFolder& folde
   }
 }
 
+// Collects the cells' results and draws the figures into the folder; summary.md
+// links the figures only when they were drawn. A missing or failing gnuplot
+// costs the figures, with a warning, not the collected tables.
+CollectedSweep collect_and_write(const CellTable& table, const fs::path& folder) {
+  CollectedSweep collected = collect_sweep(table, folder);
+  const std::vector<SweepFigure> figures = sweep_figures(table.keys, collected.final_csv);
+  if (!figures.empty() && !gnuplot_available()) {
+    spdlog::warn(
+        "gnuplot not found on PATH, so no figures were drawn (run scripts/setup.sh); the results are "
+        "complete otherwise");
+  } else if (!figures.empty()) {
+    try {
+      draw_sweep_figures(figures, folder);
+      collected.summary_md += sweep_figures_markdown(figures);
+    } catch (const std::exception& error) {
+      spdlog::warn("the sweep's figures were not drawn ({}); the results are complete otherwise", error.what());
+    }
+  }
+  write_collected(collected, folder);
+  return collected;
+}
+
 int report_collected(const CollectedSweep& collected, const fs::path& folder, bool from_run) {
   fmt::print("{} cells done, {} failed, {} unfinished\nresults: {}\n", collected.done, collected.failed,
              collected.unfinished, (folder / "summary.md").string());
@@ -97,8 +121,7 @@ int run_collect(const SweepOptions& options) {
   const SweepFolder folder = SweepFolder::open_existing(options.collect);
   const fs::path table_file = folder.path() / "cells.csv";
   const CellTable table = read_cell_table(read_text_file(table_file), table_file.string());
-  const CollectedSweep collected = collect_sweep(table, folder.path());
-  write_collected(collected, folder.path());
+  const CollectedSweep collected = collect_and_write(table, folder.path());
   if (collected.failed + collected.unfinished > 0) {
     spdlog::warn("{} of {} cells have no results yet (see summary.md)", collected.failed + collected.unfinished,
                  table.cells.size());
@@ -276,8 +299,7 @@ int run_sweep(const SweepOptions& options) {
                signal_name(stop.signal()), outcome.finished, options.spec, options.out);
     return 128 + stop.signal();
   }
-  const CollectedSweep collected = collect_sweep(table, folder.path());
-  write_collected(collected, folder.path());
+  const CollectedSweep collected = collect_and_write(table, folder.path());
   return report_collected(collected, folder.path(), true);
 }
 

@@ -16,7 +16,7 @@ declare -A allowed=(
   [reports]="common"
   [results]="analysis reports training hosting common"
   [reproduce]="results reports analysis theory training checks hosting common"
-  [sweeps]="results analysis training common"
+  [sweeps]="results reports analysis training common"
 )
 
 violations=0

@@ -66,6 +66,26 @@ expected=$(awk -F, '$2 == 30 && $4 == "softmax" { s += $5 } $2 == 30 && $4 == "s
 if grep -qF "| 30 | softmax − softmax1 | 2 | $expected |" "$work/g/summary.md"; then
   pass "summary.md: the paired difference is the mean per-seed difference ($expected)"
 else grep softmax1 "$work/g/summary.md"; fail "summary.md: the paired difference is the mean per-seed difference ($expected)"; fi
+# The figure of the swept key: its four files, linked from summary.md, and
+# its data one point per value of data.D for each activation.
+missing=""
+for ext in png svg dat gp; do [ -s "$work/g/final_test_mse_vs_data_D.$ext" ] || missing+=" $ext"; done
+if [ -z "$missing" ] && grep -qF '[final_test_mse_vs_data_D.png](final_test_mse_vs_data_D.png)' "$work/g/summary.md" &&
+   grep -qF '(final_test_mse_vs_data_D.svg)' "$work/g/summary.md"; then
+  pass "final_test_mse_vs_data_D as PNG, SVG, data and script, linked from summary.md"
+else sed 's/^/    /' "$work/g/summary.md"; fail "final_test_mse_vs_data_D figure files and link (missing:$missing)"; fi
+if grep -q 'softmax1' "$work/g/final_test_mse_vs_data_D.dat" && grep -q 'Bayes risk' "$work/g/final_test_mse_vs_data_D.dat" &&
+   [ "$(grep -cE '^(30|40)[[:space:]]' "$work/g/final_test_mse_vs_data_D.dat")" -eq 6 ]; then
+  pass "the figure's data: data.D = 30 and 40 for each activation and the Bayes risk"
+else sed 's/^/    /' "$work/g/final_test_mse_vs_data_D.dat"; fail "the figure's data: one point per data.D per series"; fi
+# Without gnuplot: one warning, the same tables, no figure linked.
+mkdir -p "$work/nognuplot" && cp -r "$work/g/." "$work/nognuplot/" && rm "$work/nognuplot"/final_test_mse_vs_*
+if PATH=/nonexistent "$attnlab" sweep collect "$work/nognuplot" >"$work/out.log" 2>"$work/err.log" &&
+   grep -q "^warning: gnuplot not found on PATH, so no figures were drawn" "$work/err.log" &&
+   cmp -s "$work/g/final.csv" "$work/nognuplot/final.csv" && ! grep -q 'final_test_mse_vs' "$work/nognuplot/summary.md" &&
+   [ -z "$(find "$work/nognuplot" -maxdepth 1 -name 'final_test_mse_vs_*')" ]; then
+  pass "sweep collect without gnuplot: a warning, the same final.csv, no figure and no link"
+else show; fail "sweep collect without gnuplot: a warning, the same final.csv, no figure and no link"; fi
 
 # --- nothing twice ----------------------------------------------------------
 cp "$work/g/metrics.csv" "$work/g-metrics.csv"
