@@ -113,7 +113,8 @@ if "$attnlab" sweep collect "$work/g" >"$work/out.log" 2>&1 && cmp -s "$work/g/f
 else show; fail "sweep collect FOLDER"; fi
 
 # --- stop and kill, then resume ---------------------------------------------
-spec long.toml "[30, 40]" 3 '"train.time" = [1500.0]'
+# Cells of about a second: a kill after the first done cells leaves others unfinished.
+spec long.toml "[30, 40]" 3 '"train.time" = [8000.0]'
 sweep "$work/long.toml" --out "$work/whole" --workers 2 || { show; fail "uninterrupted long sweep"; }
 # wait_for_done LOG COUNT: until COUNT cells have finished (at most 60 s).
 wait_for_done() {
