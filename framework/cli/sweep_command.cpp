@@ -1,4 +1,5 @@
 // `attnlab sweep SPEC --out FOLDER` and `attnlab sweep collect FOLDER`.
+#include "cell_executor.hpp"
 #include "commands.hpp"
 #include "stop_signals.hpp"
 
@@ -62,22 +63,8 @@ void print_cells(const CellTable& table, const fs::path& out) {
 // Each cell's folder with its resolved config; a folder already there must
 // hold the same config (else two configs share a hash, or it was edited).
 void prepare_cells(const std::vector<SweepCell>& cells, const SweepFolder& folder) {
-  for (const SweepCell& cell : cells) {
-    const fs::path path = folder.cell(cell.hash);
-    const fs::path config = path / "config.toml";
-    std::error_code error;
-    if (fs::exists(config, error)) {
-      const auto differences = config_differences(read_text_file(config), cell.config.resolved_toml);
-      if (!differences.empty()) {
-        throw UsageError("cell folder '" + path.string() + "' holds another config than cell " + cell_label(cell) +
-                         " (" + differences.front() + "); move it away to run the cell again");
-      }
-      continue;
-    }
-    fs::create_directories(path, error);
-    if (error) throw UsageError("cannot create cell folder '" + path.string() + "': " + error.message());
-    write_file_atomically(config, cell.config.resolved_toml);
-  }
+  for (const SweepCell& cell : cells)
+    prepare_cell_folder(folder.cell(cell.hash), cell.config.resolved_toml, cell_label(cell));
 }
 
 // Collects the cells' results and draws the figures into the folder; summary.md
@@ -129,15 +116,6 @@ int run_collect(const SweepOptions& options) {
   return report_collected(collected, folder.path(), false);
 }
 
-// The binary and global options a cell's `attnlab compare` starts with.
-ExecutorSettings executor_settings(const SweepOptions& options) {
-  ExecutorSettings settings;
-  settings.executable = fs::read_symlink("/proc/self/exe");
-  for (const auto& file : options.plugin_files)
-    settings.global_arguments.insert(settings.global_arguments.end(), {"--plugin", fs::absolute(file).string()});
-  return settings;
-}
-
 // --slurm: the cells to run that no earlier submission has queued or
 // running, as one job array.
 int submit_to_slurm(const SweepOptions& options, const CellTable& table, const std::vector<CellRun>& runs,
@@ -156,7 +134,7 @@ int submit_to_slurm(const SweepOptions& options, const CellTable& table, const s
   for (const PlannedCell& cell : table.cells) {
     if (wanted.erase(cell.hash) > 0) share.cells.push_back(cell);
   }
-  const ExecutorSettings settings = executor_settings(options);
+  const ExecutorSettings settings = cell_executor_settings(options.plugin_files);
   std::vector<std::string> attnlab = {settings.executable.string()};
   attnlab.insert(attnlab.end(), settings.global_arguments.begin(), settings.global_arguments.end());
   SlurmSubmission submission = write_slurm_submission(folder.path(), share, options.slurm_settings, attnlab);
@@ -195,7 +173,7 @@ int run_slurm_task(const SweepOptions& options) {
     runs.push_back({cell.hash, cell_folder, fmt::format("{} seed {}", label, cell.seed)});
   }
   spdlog::info("task {} of {}: {} cell(s) to run", options.task, submission.string(), runs.size());
-  ExecutorSettings settings = executor_settings(options);
+  ExecutorSettings settings = cell_executor_settings(options.plugin_files);
   settings.workers = 1;  // the array's tasks are the parallelism
   settings.stop_requested = [&stop] { return stop.requested(); };
   const ExecutorOutcome outcome = run_cells(runs, settings);
@@ -290,7 +268,7 @@ int run_sweep(const SweepOptions& options) {
                  counts[CellState::Failed]);
   }
 
-  ExecutorSettings settings = executor_settings(options);
+  ExecutorSettings settings = cell_executor_settings(options.plugin_files);
   settings.workers = workers;
   settings.stop_requested = [&stop] { return stop.requested(); };
   const ExecutorOutcome outcome = run_cells(runs, settings);

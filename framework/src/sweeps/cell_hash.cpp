@@ -46,10 +46,23 @@ std::string cell_identity_text(const std::string& resolved_toml) {
   return text;
 }
 
-std::string cell_hash(const CompareConfig& config) {
+namespace {
+
+// The first 12 hex digits of FNV-1a: 48 bits, no collision in any sweep's size.
+std::string short_hash(const std::string& text) {
   Fnv1a hash;
-  hash.add(cell_identity_text(config.resolved_toml));
+  hash.add(text);
   return fmt::format("{:016x}", hash.value()).substr(0, 12);
+}
+
+}  // namespace
+
+std::string cell_hash(const CompareConfig& config) {
+  return short_hash(cell_identity_text(config.resolved_toml));
+}
+
+std::string cell_hash(const CompareConfig& config, const std::string& warm_start_hash) {
+  return short_hash(cell_identity_text(config.resolved_toml) + "warm_start = " + warm_start_hash + "\n");
 }
 
 }  // namespace attnlab

@@ -2,6 +2,7 @@
 
 #include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/common/text_file.hpp>
 #include <attnlab/framework/results/folder_lock.hpp>
 #include <attnlab/framework/sweeps/local_executor.hpp>
 #include <attnlab/framework/sweeps/sweep_folder.hpp>
@@ -49,6 +50,12 @@ std::vector<std::string> compare_arguments(const ExecutorSettings& settings, con
   } else {
     args.insert(args.end(), {(cell.folder / "config.toml").string(), "--out", run.string()});
     if (fs::exists(run, error)) args.push_back("--force");
+    if (fs::exists(cell.folder / kCellWarmStartFile, error)) {
+      std::istringstream text(read_text_file(cell.folder / kCellWarmStartFile));
+      std::string source;
+      text >> source;
+      args.insert(args.end(), {"--from-checkpoint", (cell.folder.parent_path() / source / "run").string()});
+    }
   }
   return args;
 }

@@ -121,6 +121,9 @@ SlurmSubmission write_slurm_submission(const fs::path& sweep_folder, const CellT
   script += fmt::format("#SBATCH --cpus-per-task={}\n", std::max(1u, settings.cpus_per_task));
   if (!settings.time.empty()) script += "#SBATCH --time=" + settings.time + "\n";
   if (!settings.partition.empty()) script += "#SBATCH --partition=" + settings.partition + "\n";
+  // Every task waits until the whole earlier job succeeded (a phase whose
+  // cells start from that job's results).
+  if (!settings.after_job.empty()) script += "#SBATCH --dependency=afterok:" + settings.after_job + "\n";
   script += "#SBATCH --output=" + (submission.folder / "task-%a.out").string() + "\n";
   std::string command = "exec";
   for (const std::string& word : attnlab) command += fmt::format(" {}", shell_quoted(word));

@@ -1,7 +1,9 @@
 #include <attnlab/framework/common/atomic_files.hpp>
 #include <attnlab/framework/common/errors.hpp>
+#include <attnlab/framework/common/text_file.hpp>
 #include <attnlab/framework/results/results_folder.hpp>
 #include <attnlab/framework/sweeps/sweep_folder.hpp>
+#include <attnlab/framework/training/compare_config.hpp>
 
 #include <fmt/format.h>
 
@@ -15,7 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSpecRecord = "sweep_spec = \"";
-
 
 // The spec path a sweep folder's marker records; "" for another attnlab folder.
 std::string recorded_spec(const fs::path& folder) {
@@ -55,6 +56,25 @@ CellState cell_state(const fs::path& cell_folder) {
   if (fs::exists(cell_folder / kCellFailureFile, error)) return CellState::Failed;
   if (fs::exists(cell_folder / "run", error)) return CellState::Partial;
   return CellState::Missing;
+}
+
+void prepare_cell_folder(const fs::path& cell_folder, const std::string& resolved_toml, const std::string& label,
+                         const std::string& warm_start_hash) {
+  const fs::path config = cell_folder / "config.toml";
+  std::error_code error;
+  if (fs::exists(config, error)) {
+    const auto differences = config_differences(read_text_file(config), resolved_toml);
+    if (!differences.empty()) {
+      throw UsageError("cell folder '" + cell_folder.string() + "' holds another config than cell " + label + " (" +
+                       differences.front() + "); move it away to run the cell again");
+    }
+    return;
+  }
+  fs::create_directories(cell_folder, error);
+  if (error) throw UsageError("cannot create cell folder '" + cell_folder.string() + "': " + error.message());
+  // The warm start first: a cell with a config.toml is complete.
+  if (!warm_start_hash.empty()) write_file_atomically(cell_folder / kCellWarmStartFile, warm_start_hash + "\n");
+  write_file_atomically(config, resolved_toml);
 }
 
 void check_sweep_folder(const fs::path& folder, const fs::path& spec) {

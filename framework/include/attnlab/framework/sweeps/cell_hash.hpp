@@ -18,4 +18,8 @@ std::string cell_identity_text(const std::string& resolved_toml);
 // The first 12 hex digits of FNV-1a over cell_identity_text.
 std::string cell_hash(const CompareConfig& config);
 
+// A cell whose models start from another cell's final parameters (compare
+// --from-checkpoint): its identity includes that cell's.
+std::string cell_hash(const CompareConfig& config, const std::string& warm_start_hash);
+
 }  // namespace attnlab

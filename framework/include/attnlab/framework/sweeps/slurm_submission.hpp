@@ -29,6 +29,7 @@ struct SlurmSettings {
   unsigned cpus_per_task = 1;   // --cpus-per-task
   unsigned max_parallel = 0;    // tasks running at once (the array's %K); 0: no limit
   unsigned cells_per_task = 1;  // cells one task runs, one after another
+  std::string after_job;        // a job id: start once it has finished without error (empty: at once)
 };
 
 struct SlurmSubmission {

@@ -8,7 +8,8 @@
 //   FOLDER/spec.toml            the spec as last run
 //   FOLDER/cells.csv            the cells of that spec: hash, swept values, seed
 //   FOLDER/cells/<hash>/        one comparison: config.toml (resolved), run/
-//                               (its results folder), compare.log, failure.txt
+//                               (its results folder), compare.log, failure.txt,
+//                               warm_start (a cell that starts from another's models)
 //   FOLDER/metrics.csv, final.csv, summary.md   the collected results
 #pragma once
 
@@ -31,6 +32,16 @@ CellState cell_state(const std::filesystem::path& cell_folder);
 
 // The cell folder's file that records a failure: exit status, then the error.
 inline constexpr const char* kCellFailureFile = "failure.txt";
+
+// The cell folder's file that names the cell (its hash) whose final
+// parameters the cell's models start from; absent for a cold start.
+inline constexpr const char* kCellWarmStartFile = "warm_start";
+
+// Writes a new cell folder's config.toml (and warm_start when
+// `warm_start_hash` is not empty). An existing one must hold the same config:
+// otherwise throws UsageError naming the folder and `label`.
+void prepare_cell_folder(const std::filesystem::path& cell_folder, const std::string& resolved_toml,
+                         const std::string& label, const std::string& warm_start_hash = "");
 
 // Checks an existing sweep folder without touching it (a dry run): nothing
 // when it does not exist or is empty; the spec path it records otherwise.
