@@ -110,6 +110,12 @@ struct ReproduceOptions {
   attnlab::ReproduceOptions settings;
   std::string out;  // results folder; empty: results/reproduce-<experiment>-<time>
   bool force = false;
+  bool resume = false;   // continue the reproduction in `out`
+  unsigned workers = 0;  // training runs at once; 0: the number of cores
+  bool slurm = false;    // run the training runs as Slurm job arrays
+  bool slurm_dry_run = false;
+  SlurmSettings slurm_settings;
+  std::vector<std::string> plugin_files;  // --plugin files, passed on to every cell
 };
 
 int run_reproduce(PluginEnvironment& environment, const ReproduceOptions& options);

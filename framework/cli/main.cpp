@@ -64,7 +64,7 @@ int checked_stdout(int status) {
 int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files, const attnlab::cli::CheckPluginOptions& check,
              const attnlab::cli::CompareOptions& compare, const attnlab::cli::TheoryOptions& theory,
              const attnlab::cli::BayesRiskOptions& bayes, const attnlab::cli::PruneOptions& prune,
-             const attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin,
+             attnlab::cli::ReproduceOptions& reproduce, const attnlab::cli::NewPluginOptions& new_plugin,
              attnlab::cli::SweepOptions& sweep) {
   if (app.got_subcommand("new-plugin")) return attnlab::cli::run_new_plugin(new_plugin);
   if (app.got_subcommand("sweep")) {
@@ -77,9 +77,30 @@ int dispatch(CLI::App& app, const std::vector<std::string>& plugin_files, const 
   if (app.got_subcommand("compare")) return attnlab::cli::run_compare(environment, compare);
   if (app.got_subcommand("theory")) return attnlab::cli::run_theory(environment, theory);
   if (app.got_subcommand("prune")) return attnlab::cli::run_prune(environment, prune);
-  if (app.got_subcommand("reproduce")) return attnlab::cli::run_reproduce(environment, reproduce);
+  if (app.got_subcommand("reproduce")) {
+    reproduce.plugin_files = plugin_files;
+    return attnlab::cli::run_reproduce(environment, reproduce);
+  }
   if (app.got_subcommand("bayes-risk")) return attnlab::cli::run_bayes_risk(environment, bayes);
   return 2;
+}
+
+// --slurm and its settings, for the commands that can run their cells as
+// Slurm job arrays (sweep, reproduce).
+void add_slurm_options(CLI::App* command, bool& slurm, bool& dry_run, attnlab::SlurmSettings& settings) {
+  command->add_flag("--slurm", slurm,
+                    "Submit the cells not done (nor queued) as Slurm job arrays instead of running them here");
+  command->add_flag("--slurm-dry-run", dry_run, "With --slurm: write the job scripts, submit nothing");
+  command->add_option("--partition", settings.partition, "Slurm partition (default: the cluster's)");
+  command->add_option("--time", settings.time, "Slurm time limit of each task, e.g. 02:00:00");
+  command->add_option("--cpus-per-task", settings.cpus_per_task, "Slurm CPUs per task")
+      ->check(count_in(1, 4096))
+      ->capture_default_str();
+  command->add_option("--max-parallel", settings.max_parallel, "Slurm tasks running at once (default: no limit)")
+      ->check(count_in(1, 1000000));
+  command->add_option("--cells-per-task", settings.cells_per_task, "Cells one Slurm task runs, one after another")
+      ->check(count_in(1, 1000000))
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -218,6 +239,11 @@ int main(int argc, char** argv) {
                                 "Results folder (default: results/reproduce-<name>-<date-time>)");
   reproduce_command->add_flag("--force", reproduce.force,
                               "Replace an existing results folder that attnlab made (never any other folder)");
+  reproduce_command->add_flag("--resume", reproduce.resume,
+                              "Continue the reproduction in --out: its finished training runs are kept");
+  reproduce_command->add_option("--workers", reproduce.workers, "Training runs at once (default: the number of cores)")
+      ->check(count_in(1, 4096));
+  add_slurm_options(reproduce_command, reproduce.slurm, reproduce.slurm_dry_run, reproduce.slurm_settings);
 
   attnlab::cli::NewPluginOptions new_plugin;
   auto* new_plugin_command =
@@ -240,24 +266,7 @@ int main(int argc, char** argv) {
   auto* collect_command = sweep_command->add_subcommand(
       "collect", "Gather a sweep folder's results: metrics.csv, final.csv and summary.md (paired differences)");
   collect_command->add_option("folder", sweep.collect, "Sweep folder")->required();
-  sweep_command->add_flag("--slurm", sweep.slurm,
-                          "Submit the cells not done (nor queued) as a Slurm job array instead of running them here");
-  sweep_command->add_flag("--slurm-dry-run", sweep.slurm_dry_run,
-                          "With --slurm: write the job script into the sweep folder, submit nothing");
-  sweep_command->add_option("--partition", sweep.slurm_settings.partition, "Slurm partition (default: the cluster's)");
-  sweep_command->add_option("--time", sweep.slurm_settings.time, "Slurm time limit of each task, e.g. 02:00:00");
-  sweep_command->add_option("--cpus-per-task", sweep.slurm_settings.cpus_per_task, "Slurm CPUs per task")
-      ->check(count_in(1, 4096))
-      ->capture_default_str();
-  sweep_command
-      ->add_option("--max-parallel", sweep.slurm_settings.max_parallel,
-                   "Slurm tasks running at once (default: no limit)")
-      ->check(count_in(1, 1000000));
-  sweep_command
-      ->add_option("--cells-per-task", sweep.slurm_settings.cells_per_task,
-                   "Cells one Slurm task runs, one after another")
-      ->check(count_in(1, 1000000))
-      ->capture_default_str();
+  add_slurm_options(sweep_command, sweep.slurm, sweep.slurm_dry_run, sweep.slurm_settings);
   auto* run_command = sweep_command->add_subcommand(
       "run", "Run one Slurm array task's share of a submission's cells (what the job script calls)");
   run_command->add_option("submission", sweep.run_submission, "Submission folder (FOLDER/slurm/submission-N)")

@@ -15,7 +15,7 @@ declare -A allowed=(
   [analysis]="training hosting common"
   [reports]="common"
   [results]="analysis reports training hosting common"
-  [reproduce]="results reports analysis theory training checks hosting common"
+  [reproduce]="sweeps results reports analysis theory training checks hosting common"
   [sweeps]="results reports analysis training common"
 )
 

@@ -86,7 +86,12 @@ TEST_CASE("reproduce all --quick: valid figures, a self-contained report, and th
   auto registry = attnlab::test::builtin_registry();
   attnlab::ReproduceOptions options;
   options.quick = true;
-  attnlab::run_reproduce("all", options, registry, folder, {});
+  attnlab::ReproduceExecution execution;
+  execution.cells.executable = ATTNLAB_TEST_EXECUTABLE;
+  execution.cells.workers = 2;
+  const attnlab::ReproduceOutcome outcome = attnlab::run_reproduce("all", options, execution, registry, folder, {});
+  REQUIRE(outcome.state == attnlab::ReproduceOutcome::State::Reported);
+  CHECK(outcome.ran == outcome.cells);
 
   {  // figures and report
     int png = 0;

@@ -65,8 +65,10 @@ ExperimentSection run_activations(const ExperimentContext& context) {
     const std::vector<std::string> overrides = {"data.mean=" + toml_array(scaled(kMean, lambda)),
                                                 "data.std=" + toml_array(scaled(kStd, lambda))};
     for (const std::uint64_t seed : seeds) {
-      const ExperimentRun run =
+      const auto cell =
           context.run(context.config(toml, overrides, seed), fmt::format("lambda {} seed {}", lambda, seed));
+      if (!cell) continue;
+      const ExperimentRun& run = *cell;
       const double risk = run.bayes_risk ? run.bayes_risk->mean : std::nan("");
       const double on_test_set = run.bayes_risk ? run.bayes_risk->test_set_error : std::nan("");
       bayes_samples.push_back(risk);
@@ -81,6 +83,7 @@ ExperimentSection run_activations(const ExperimentContext& context) {
                            model.stopped ? 1 : 0, on_test_set);
       }
     }
+    if (context.planning()) continue;  // the rest reads the runs, and the limit trains none
     bayes.push_back(mean_and_error(bayes_samples));
     bayes_test.push_back(mean_and_error(bayes_test_samples));
     for (const auto& id : activations) {
@@ -104,6 +107,7 @@ ExperimentSection run_activations(const ExperimentContext& context) {
     }
     limit_csv += limit.csv_rows(fmt::format("{}", lambda));
   }
+  if (context.planning()) return {};
   context.write("activations.csv", csv);
   context.write("limit_optimum.csv", limit_csv);
 

@@ -10,7 +10,6 @@
 #include "experiment_support.hpp"
 
 #include <attnlab/framework/reports/report.hpp>
-#include <attnlab/framework/results/checkpoint.hpp>
 
 #include <fmt/format.h>
 
@@ -100,20 +99,16 @@ ExperimentSection run_basins(const ExperimentContext& context) {
   for (const std::uint32_t heads : head_counts) {
     const std::string head_override = "model.heads=" + std::to_string(heads);
     for (const std::uint64_t seed : seeds) {
-      std::vector<Checkpoint> trained;
-      context.run(context.config(toml, {head_override}, seed), fmt::format("H {} seed {} constant", heads, seed),
-                  [&](Comparison& comparison) {
-                    for (std::size_t i = 0; i < comparison.activations().size(); ++i)
-                      trained.push_back(make_checkpoint(comparison, i));
-                  });
+      // The constant arm's own run is not read: both arms are scored on
+      // the continuation's test set, which starts from its final models.
+      const CompareConfig constant = context.config(toml, {head_override}, seed);
+      context.run(constant, fmt::format("H {} seed {} constant", heads, seed));
       std::vector<std::string> overrides = decay;
       overrides.push_back(head_override);
-      const ExperimentRun continued = context.run(
-          context.config(toml, overrides, seed ^ kContinuationSeedBit),
-          fmt::format("H {} seed {} decayed", heads, seed), {}, [&](Comparison& comparison) {
-            for (std::size_t i = 0; i < trained.size(); ++i)
-              comparison.start_model_from(i, [&](Learner& learner) { restore_learner(learner, trained[i]); });
-          });
+      const auto decayed = context.run(context.config(toml, overrides, seed ^ kContinuationSeedBit),
+                                       fmt::format("H {} seed {} decayed", heads, seed), &constant);
+      if (!decayed) continue;
+      const ExperimentRun& continued = *decayed;
       const double bayes = continued.bayes_risk ? continued.bayes_risk->test_set_error : std::nan("");
       bayes_test_values.push_back(bayes);
       for (const ModelTrace& model : continued.models) {
@@ -132,6 +127,7 @@ ExperimentSection run_basins(const ExperimentContext& context) {
       }
     }
   }
+  if (context.planning()) return {};
   context.write("basins.csv", csv);
 
   std::vector<std::vector<std::string>> rows, paired_rows;

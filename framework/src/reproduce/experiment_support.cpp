@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
@@ -24,7 +23,7 @@ std::vector<std::uint64_t> ExperimentContext::seeds(std::uint32_t full_default, 
 }
 
 void ExperimentContext::write(const std::string& name, const std::string& content) const {
-  write_file_atomically(folder / name, content);
+  if (!planning()) write_file_atomically(folder / name, content);
 }
 
 CompareConfig ExperimentContext::config(const std::string& toml, const std::vector<std::string>& overrides,
@@ -35,18 +34,16 @@ CompareConfig ExperimentContext::config(const std::string& toml, const std::vect
   return compose_compare_config(toml, folder.filename().string() + " experiment", all);
 }
 
-ExperimentRun ExperimentContext::run(const CompareConfig& config, const std::string& label,
-                                     const std::function<void(Comparison&)>& after_training,
-                                     const std::function<void(Comparison&)>& before_training) const {
-  const auto start = std::chrono::steady_clock::now();
-  ExperimentRun result = run_experiment(config, registry, after_training, before_training);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (progress) {
-    std::string line = fmt::format("{} {}: ", folder.filename().string(), label);
-    for (const ModelTrace& model : result.models) {
+std::optional<ExperimentRun> ExperimentContext::run(const CompareConfig& config, const std::string& label,
+                                                    const CompareConfig* warm_start_from) const {
+  const std::string name = folder.filename().string() + " " + label;
+  std::optional<ExperimentRun> result = cells.run(config, name, warm_start_from);
+  if (result && progress) {
+    std::string line = name + ": ";
+    for (const ModelTrace& model : result->models) {
       line += fmt::format(" {} {}", model.activation, number(model.final_mse()));
     }
-    progress(line + fmt::format("  ({:.1f} s)", seconds));
+    progress(line);
   }
   return result;
 }

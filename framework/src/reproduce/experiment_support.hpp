@@ -2,6 +2,8 @@
 // formatting and file output. Internal to the framework library.
 #pragma once
 
+#include "reproduction_cells.hpp"
+
 #include <attnlab/framework/analysis/seed_statistics.hpp>
 #include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/reproduce/experiment_run.hpp>
@@ -25,7 +27,11 @@ struct ExperimentContext {
   PluginRegistry& registry;
   std::filesystem::path folder;  // this experiment's own folder
   std::function<void(const std::string&)> progress;
+  ReproductionCells& cells;
 
+  // Whether this pass only plans the training runs (run() answers nothing):
+  // the experiment returns once it has asked for all of them.
+  bool planning() const { return cells.planning(); }
   // At most kMostDefaultSeeds unless --seeds says otherwise.
   std::vector<std::uint64_t> seeds(std::uint32_t full_default, std::uint32_t quick_default) const;
   // quick ? quick_value : full_value
@@ -33,14 +39,17 @@ struct ExperimentContext {
   T pick(T full_value, T quick_value) const {
     return options.quick ? quick_value : full_value;
   }
+  // Writes a file of the experiment's folder; nothing while planning.
   void write(const std::string& name, const std::string& content) const;
   // The experiment's config with `overrides`, the seed and the thread count
   // applied.
   CompareConfig config(const std::string& toml, const std::vector<std::string>& overrides, std::uint64_t seed) const;
-  // Trains and reports progress as "<experiment> <label>: ...".
-  ExperimentRun run(const CompareConfig& config, const std::string& label,
-                    const std::function<void(Comparison&)>& after_training = {},
-                    const std::function<void(Comparison&)>& before_training = {}) const;
+  // A training run, as a cell of the reproduction (reproduction_cells.hpp):
+  // nothing while planning, the finished run when analysing (reported as
+  // "<experiment> <label>: ..."). `warm_start_from`: a cold-start run asked
+  // for before, whose final parameters the models start from.
+  std::optional<ExperimentRun> run(const CompareConfig& config, const std::string& label,
+                                   const CompareConfig* warm_start_from = nullptr) const;
 };
 
 // What an experiment contributes to the report.

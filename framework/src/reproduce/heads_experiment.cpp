@@ -59,8 +59,10 @@ ExperimentSection run_heads(const ExperimentContext& context) {
     std::map<std::string, std::vector<double>> finished;  // per seed; NaN where the model stopped
     std::map<std::string, std::vector<double>> quiet_samples;
     for (const std::uint64_t seed : seeds) {
-      const ExperimentRun run = context.run(context.config(toml, {"model.heads=" + std::to_string(heads)}, seed),
-                                            fmt::format("H {} seed {}", heads, seed));
+      const auto cell = context.run(context.config(toml, {"model.heads=" + std::to_string(heads)}, seed),
+                                    fmt::format("H {} seed {}", heads, seed));
+      if (!cell) continue;
+      const ExperimentRun& run = *cell;
       const double risk = run.bayes_risk ? run.bayes_risk->mean : std::nan("");
       const double on_test_set = run.bayes_risk ? run.bayes_risk->test_set_error : std::nan("");
       bayes_values.push_back(risk);
@@ -76,6 +78,7 @@ ExperimentSection run_heads(const ExperimentContext& context) {
                            model.final_mse(), risk, model.final_mse() - risk, model.stopped ? 1 : 0, on_test_set);
       }
     }
+    if (context.planning()) continue;  // the rest reads the runs, and the limit trains none
     for (const auto& [id, values] : samples) {
       error[id].push_back(mean_and_error(values));
       quiet[id].push_back(mean_and_error(quiet_samples[id]));
@@ -101,6 +104,7 @@ ExperimentSection run_heads(const ExperimentContext& context) {
     }
     limit_csv += limit.csv_rows(fmt::format("{}", heads));
   }
+  if (context.planning()) return {};
   context.write("heads.csv", csv);
   context.write("limit_optimum.csv", limit_csv);
   // The data and its seeds do not depend on H: one Bayes risk for all.

@@ -122,7 +122,10 @@ std::string plateau_study(const ExperimentContext& context, const ExperimentSett
   std::string modes_csv;
   std::vector<std::vector<std::string>> order_rows;
   PlateauResults base;  // the experiment's own prior: the scan's theory
-  for (const PlateauPrior& prior : priors(context.options.quick)) {
+  // The limit trains nothing: skipped while planning.
+  const std::vector<PlateauPrior> limit_priors =
+      context.planning() ? std::vector<PlateauPrior>{} : priors(context.options.quick);
+  for (const PlateauPrior& prior : limit_priors) {
     if (context.progress) context.progress(fmt::format("specialization: the limit's plateau, {}", prior.name));
     const PlateauResults results = limit_plateaus(context, prior_toml(setting, prior));
     if (base.activations.empty()) base = results;
@@ -153,7 +156,8 @@ std::string plateau_study(const ExperimentContext& context, const ExperimentSett
   context.write("plateau_modes.csv", modes_csv);
 
   // Simulations against D and the init scale, on the experiment's prior.
-  const PlateauPrior& prior = priors(true).front();
+  // A copy: the vector priors() returns is a temporary.
+  const PlateauPrior prior = priors(true).front();
   const std::string toml = prior_toml(setting, prior);
   std::vector<ScanPoint> points;
   for (const std::uint32_t d : context.pick<std::vector<std::uint32_t>>({50, 100, 200, 400}, {50, 100}))
@@ -173,9 +177,10 @@ std::string plateau_study(const ExperimentContext& context, const ExperimentSett
                                                    fmt::format("model.init_scale={}", point.init_scale),
                                                    fmt::format("train.time={}", time), "eval.log_points=60"},
                                                   seed);
-      const ExperimentRun run = context.run(
+      const auto run = context.run(
           config, fmt::format("plateau at D = {}, init_scale {}, seed {}", point.dimension, point.init_scale, seed));
-      for (const ModelTrace& trace : run.models) {
+      if (!run) continue;
+      for (const ModelTrace& trace : run->models) {
         auto& per_point = simulated[trace.activation];
         per_point.resize(points.size());
         const SimulatedPlateau plateau = simulated_plateau(trace, criteria);
@@ -186,6 +191,7 @@ std::string plateau_study(const ExperimentContext& context, const ExperimentSett
       }
     }
   }
+  if (context.planning()) return {};
   context.write("plateau_scan.csv", scan_csv);
 
   std::vector<std::vector<std::string>> scan_rows;

@@ -12,6 +12,7 @@
 #include <attnlab/framework/reports/figure.hpp>
 #include <attnlab/framework/reports/report.hpp>
 #include <attnlab/framework/results/checkpoint.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 
 #include <fmt/format.h>
 
@@ -96,6 +97,19 @@ struct HeadRows {  // head_roles.csv rows of one model, waiting for its usage
   double refit_full_error = 0.0;
 };
 
+// The model read back from its checkpoint, on the test set drawn again,
+// must score what the run logged at its end: else the pruning would study
+// another model than the one trained.
+void check_reloaded(double test_error, const ModelTrace& model, const std::filesystem::path& results) {
+  const double logged = model.final_mse();
+  if (!(std::abs(test_error - logged) <= 1e-9 * std::max(1.0, std::abs(logged)))) {
+    throw std::runtime_error(
+        fmt::format("{}: the {} model read back from its checkpoint scores {:.12g} on the test "
+                    "set, the run logged {:.12g}",
+                    results.string(), model.activation, test_error, logged));
+  }
+}
+
 }  // namespace
 
 ExperimentSection run_pruning(const ExperimentContext& context) {
@@ -131,15 +145,22 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
     const std::uint64_t seed = seeds[s];
     const CompareConfig config = context.config(toml, {}, seed);
     std::vector<HeadRows> head_rows;
-    const ExperimentRun run = context.run(config, fmt::format("seed {}", seed), [&](Comparison& comparison) {
-      const double bayes = comparison.bayes_risk() ? comparison.bayes_risk()->test_set_error : std::nan("");
+    const auto cell = context.run(config, fmt::format("seed {}", seed));
+    if (!cell) continue;
+    const ExperimentRun& run = *cell;
+    {
+      // The run's teacher and test set, drawn again from its seed (its own
+      // Bayes risk is read with the run).
+      CompareConfig without_bayes = config;
+      without_bayes.bayes_samples = 0;
+      const Comparison comparison(without_bayes, context.registry);
+      const double bayes = run.bayes_risk ? run.bayes_risk->test_set_error : std::nan("");
       DataModel data(context.registry.get(config.data_plugin, PluginKind::DataModel), config.data_params);
       const TestSet sample = refit_sample(data, seed, refit_size);
       for (std::size_t m = 0; m < config.activations.size(); ++m) {
         const std::string& id = config.activations[m];
-        if (comparison.statuses()[m].stopped) continue;
-        // A copy of the trained model, so that masking heads leaves the run untouched.
-        const Checkpoint trained = make_checkpoint(comparison, m);
+        if (run.models[m].stopped) continue;
+        const Checkpoint trained = load_checkpoint(run.results / "checkpoints" / (id + ".ckpt"));
         const std::uint32_t chunk = std::min(config.test_size, kEvaluationChunk);
         Learner learner(trained.shape,
                         Activation(context.registry.get(id, PluginKind::Activation), trained.activation_params), chunk);
@@ -149,6 +170,7 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
         const RefitPruningCurve refitted =
             refit_pruning_curve(learner, test, sample, chunk, refit_basis(learner, comparison.teacher()));
         const double full = curves.full_error;
+        check_reloaded(full, run.models[m], run.results);
         // With refit, tolerances are on the refit model with every head: the
         // same procedure with and without the removed heads, so a count
         // measures the heads and not the refit's gain on the trained values.
@@ -188,7 +210,7 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
         head_rows.push_back({id, seed, refitted, roles, refit_full});
       }
       bayes_test.push_back(bayes);
-    });
+    }
     for (const HeadRows& rows : head_rows) {
       const ModelTrace& model = run.model(rows.id);
       for (std::uint32_t h = 0; h < kHeads; ++h) {
@@ -203,6 +225,7 @@ ExperimentSection run_pruning(const ExperimentContext& context) {
       if (const auto quiet_count = quiet_heads(model)) table.set(model.activation, "quiet", s, *quiet_count);
     }
   }
+  if (context.planning()) return {};
   context.write("pruning.csv", csv);
   context.write("prunable.csv", prunable_csv);
   context.write("head_roles.csv", roles_csv);

@@ -90,7 +90,9 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
   std::string figures_markdown;
   const auto seeds = context.seeds(5, 3);
   for (const std::uint64_t seed : seeds) {
-    const ExperimentRun run = context.run(context.config(toml, {}, seed), fmt::format("seed {}", seed));
+    const auto cell = context.run(context.config(toml, {}, seed), fmt::format("seed {}", seed));
+    if (!cell) continue;
+    const ExperimentRun& run = *cell;
     for (const ModelTrace& trace : run.models) {
       if (std::find(order.begin(), order.end(), trace.activation) == order.end()) order.push_back(trace.activation);
       const SpecializationAnalysis analysis = analyze_specialization(trace.overlaps, criteria);
@@ -140,6 +142,9 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
       figures_markdown += "![test error and value overlaps](specialization/test_error_and_values.png)\n\n";
     }
   }
+  // The plateau study's runs are planned with this experiment's.
+  const std::string plateau = plateau_study(context, setting(context.options.quick), criteria);
+  if (context.planning()) return {};
   context.write("events.csv", events_csv);
   context.write("plateau_times.csv", plateau_times_csv);
   context.write("overlaps.csv", overlaps_csv);
@@ -196,7 +201,7 @@ ExperimentSection run_specialization(const ExperimentContext& context) {
       "95 % Wilson interval. Paired differences of the times against {} (the same data and start, seed by seed; "
       "over the seeds where both learned the feature):\n\n{}\n{}\n{}",
       toml_array(kStd), toml_array(kMean), context.pick(40000, 3000), seeds.size(), criteria.threshold, table,
-      order.front(), paired_table, figures_markdown, plateau_study(context, setting(context.options.quick), criteria));
+      order.front(), paired_table, figures_markdown, plateau);
   return section;
 }
 

@@ -13,6 +13,7 @@
 #include <attnlab/framework/theory/field_sample.hpp>
 #include <attnlab/framework/theory/limit_dynamics.hpp>
 #include <attnlab/framework/theory/theory_run.hpp>
+#include <attnlab/framework/training/comparison.hpp>
 
 #include <fmt/format.h>
 
@@ -146,6 +147,9 @@ activation_lr_scale = "per-dimension"
 }  // namespace
 
 ExperimentSection run_theory(const ExperimentContext& context) {
+  // Its simulations train here, beside the limit, because it times the two
+  // against each other: no cells to plan.
+  if (context.planning()) return {};
   std::vector<std::string> builtins = {"softmax", "softmax1", "bayes-softmax"};
   std::string example;
   for (const std::string& id : available_activations(context.registry)) {

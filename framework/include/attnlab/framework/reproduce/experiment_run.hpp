@@ -1,15 +1,15 @@
-// One comparison trained in memory, its log points kept as traces: the unit
-// the `attnlab reproduce` experiments are built from.
+// One comparison's log points as traces, read back from its results folder:
+// the unit the `attnlab reproduce` experiments' analyses are built from.
 #pragma once
 
 #include <attnlab/framework/analysis/specialization.hpp>
-#include <attnlab/framework/hosting/plugin_registry.hpp>
+#include <attnlab/framework/hosting/data_model.hpp>
 #include <attnlab/framework/training/compare_config.hpp>
-#include <attnlab/framework/training/comparison.hpp>
 
 #include <Eigen/Core>
 
-#include <functional>
+#include <cmath>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,16 +33,15 @@ struct ExperimentRun {
   CompareConfig config;
   std::optional<BayesRiskEstimate> bayes_risk;
   std::vector<ModelTrace> models;  // in config.activations order
+  std::filesystem::path results;   // the comparison's results folder (its checkpoints/ hold the final models)
 
   const ModelTrace& model(const std::string& activation) const;
 };
 
-// Trains `config` to the end; `before_training` sees the fresh comparison
-// (e.g. to warm-start its models) before the first step and log point,
-// `after_training` the trained one (e.g. to prune its models) before it is
-// destroyed.
-ExperimentRun run_experiment(const CompareConfig& config, PluginRegistry& registry,
-                             const std::function<void(Comparison&)>& after_training = {},
-                             const std::function<void(Comparison&)>& before_training = {});
+// Reads a finished comparison's results folder: metrics.jsonl (every log
+// point; a stopped model's values are NaN from its stop on) and summary.csv
+// (the Bayes risk). Throws UsageError naming the file when one is missing or
+// malformed.
+ExperimentRun load_experiment_run(const CompareConfig& config, const std::filesystem::path& results);
 
 }  // namespace attnlab
