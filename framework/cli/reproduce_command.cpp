@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 namespace attnlab::cli {
@@ -22,11 +23,18 @@ ResultsFolder reproduction_folder(const ReproduceOptions& options, const std::st
     if (options.out.empty()) throw UsageError("--resume needs --out: the folder of the reproduction to continue");
     if (options.force) throw UsageError("--resume and --force exclude each other");
     ResultsFolder folder(options.out, ExistingFolderPolicy::Resume);
-    if (folder.read("config.toml") != record) {
+    const std::string recorded = folder.read("config.toml");
+    if (recorded != record) {
+      // The record's settings on one line: "experiment = "basins", quick = true, ...".
+      std::string settings;
+      std::istringstream lines(recorded);
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty() && line[0] != '#' && line[0] != '[') settings += (settings.empty() ? "" : ", ") + line;
+      }
       throw UsageError(
-          fmt::format("'{}' holds another reproduction (its config.toml):\n{}resume it with the same "
-                      "experiment, --quick, --seeds and --first-seed",
-                      options.out, folder.read("config.toml")));
+          fmt::format("'{}' holds another reproduction ({}); resume it with the same experiment, "
+                      "--quick, --seeds and --first-seed",
+                      options.out, settings));
     }
     return folder;
   }
