@@ -30,20 +30,27 @@ namespace attnlab::cli {
 namespace {
 namespace fs = std::filesystem;
 
-// The dry run's listing: one line per cell, columns aligned.
-void print_cells(const CellTable& table, const fs::path& out) {
+// One line per cell (columns aligned: hash, swept values, seed, state),
+// then the count per state. `queued` (squeue's view, hash -> Slurm state)
+// turns a cell not done into "running" or "pending".
+void print_cells(const CellTable& table, const fs::path& folder,
+                 const std::map<std::string, std::string>& queued = {}) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> head = {"cell"};
   head.insert(head.end(), table.keys.begin(), table.keys.end());
   head.insert(head.end(), {"seed", "state"});
   rows.push_back(head);
-  std::map<CellState, std::size_t> counts;
+  std::map<std::string, std::size_t> counts;
   for (const PlannedCell& cell : table.cells) {
-    const CellState state = cell_state(out / "cells" / cell.hash);
-    ++counts[state];
+    const CellState state = cell_state(folder / "cells" / cell.hash);
+    std::string shown = cell_state_name(state);
+    if (const auto slurm = queued.find(cell.hash); state != CellState::Done && slurm != queued.end()) {
+      shown = slurm->second == "RUNNING" ? "running" : "pending";
+    }
+    ++counts[shown];
     std::vector<std::string> row = {cell.hash};
     row.insert(row.end(), cell.values.begin(), cell.values.end());
-    row.insert(row.end(), {std::to_string(cell.seed), cell_state_name(state)});
+    row.insert(row.end(), {std::to_string(cell.seed), shown});
     rows.push_back(row);
   }
   std::vector<std::size_t> widths(head.size(), 0);
@@ -56,8 +63,10 @@ void print_cells(const CellTable& table, const fs::path& out) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     fmt::print("{}\n", line);
   }
-  fmt::print("{} cells: {} done, {} partial, {} failed, {} missing\n", table.cells.size(), counts[CellState::Done],
-             counts[CellState::Partial], counts[CellState::Failed], counts[CellState::Missing]);
+  std::string summary;
+  for (const auto& [state, count] : counts)
+    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, state);
+  fmt::print("{} cells: {}\n", table.cells.size(), summary);
 }
 
 // Each cell's folder with its resolved config; a folder already there must
@@ -191,24 +200,7 @@ int run_status(const SweepOptions& options) {
     throw UsageError("'" + folder.string() + "' is not an attnlab sweep folder (no cells.csv)");
   }
   const CellTable table = read_cell_table(read_text_file(table_file), table_file.string());
-  const auto queued = slurm_queued_cells(folder);
-  std::map<std::string, std::size_t> counts;
-  for (const PlannedCell& cell : table.cells) {
-    const CellState state = cell_state(folder / "cells" / cell.hash);
-    std::string shown = cell_state_name(state);
-    if (state != CellState::Done) {
-      const auto slurm = queued.find(cell.hash);
-      if (slurm != queued.end()) shown = slurm->second == "RUNNING" ? "running" : "pending";
-    }
-    ++counts[shown];
-    std::string values;
-    for (const std::string& value : cell.values) values += "  " + value;
-    fmt::print("{}  {}{}  seed {}\n", shown, cell.hash, values, cell.seed);
-  }
-  std::string summary;
-  for (const auto& [state, count] : counts)
-    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, state);
-  fmt::print("{} cells: {}\n", table.cells.size(), summary);
+  print_cells(table, folder, slurm_queued_cells(folder));
   return 0;
 }
 

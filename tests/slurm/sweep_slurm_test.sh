@@ -36,7 +36,7 @@ job="$(tr -d '\n' <"$work/cluster/slurm/submission-1/job_id" 2>/dev/null)"
 check "status right after submitting lists 4 cells" grep -q '^4 cells: ' "$work/status-early.log"
 # Submitted cells are pending, running or already done: never "missing".
 check "status right after submitting shows no cell missing (squeue read)" \
-  bash -c "! grep -q '^missing ' '$work/status-early.log'"
+  bash -c "! grep -q '  missing$' '$work/status-early.log'"
 check "the job array finished within 240 s" private_slurm_wait "$job" 240
 for task in 0 1; do
   state="$(scontrol show job "${job}_$task" | grep -o 'ExitCode=[0-9:]*' | head -n 1)"

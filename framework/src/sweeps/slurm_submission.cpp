@@ -155,15 +155,22 @@ void submit_slurm_job(SlurmSubmission& submission) {
   write_file_atomically(submission.folder / "job_id", submission.job_id + "\n");
 }
 
+namespace {
+
+CellTable submission_cells(const fs::path& submission) {
+  const fs::path cells_file = submission / "cells.csv";
+  return read_cell_table(read_text_file(cells_file, "cells of Slurm submission"), cells_file.string());
+}
+
+}  // namespace
+
 std::vector<PlannedCell> slurm_task_cells(const fs::path& submission, std::size_t task) {
   const std::size_t tasks = task_count(submission);
   if (task >= tasks) {
     throw UsageError(fmt::format("task {} is out of range: Slurm submission '{}' has tasks 0 to {}", task,
                                  submission.string(), tasks - 1));
   }
-  const fs::path cells_file = submission / "cells.csv";
-  const CellTable cells = read_cell_table(read_text_file(cells_file, "cells of Slurm submission"), cells_file.string());
-  return task_share(cells, task, tasks);
+  return task_share(submission_cells(submission), task, tasks);
 }
 
 std::map<std::string, std::string> slurm_queued_cells(const fs::path& sweep_folder) {
@@ -174,9 +181,14 @@ std::map<std::string, std::string> slurm_queued_cells(const fs::path& sweep_fold
     std::error_code error;
     if (!fs::exists(submission / "job_id", error)) continue;
     const std::string job = trimmed(read_text_file(submission / "job_id"));
-    for (const auto& [task, state] : queued_tasks(*squeue, job)) {
-      if (task >= task_count(submission)) continue;
-      for (const PlannedCell& cell : slurm_task_cells(submission, task)) queued[cell.hash] = state;
+    const std::map<std::size_t, std::string> tasks = queued_tasks(*squeue, job);
+    if (tasks.empty()) continue;
+    // Read once per submission, not per queued task.
+    const std::size_t count = task_count(submission);
+    const CellTable cells = submission_cells(submission);
+    for (const auto& [task, state] : tasks) {
+      if (task >= count) continue;
+      for (const PlannedCell& cell : task_share(cells, task, count)) queued[cell.hash] = state;
     }
   }
   return queued;
