@@ -1,5 +1,9 @@
 #include "plugin_templates.hpp"
 
+// kActivationSource: templates/activation_plugin.cpp.in, embedded at build
+// time (the benchmarks compile the same file).
+#include "activation_plugin_template.hpp"
+
 #include <attnlab/framework/common/errors.hpp>
 
 #include <cctype>
@@ -80,84 +84,6 @@ constexpr std::string_view kOptimizerUse = R"tmpl(Then train the built-in activa
 ```sh
 ATTNLAB_PLUGIN_PATH=$PWD/build attnlab compare --set train.optimizer=@ID@ --out results/@ID@
 ```)tmpl";
-
-constexpr std::string_view kActivationSource = R"tmpl(// @ID@: an attnlab activation plugin.
-//
-// An activation maps the H x L score matrix of one sample (H heads, L tokens)
-// to attention weights of the same shape. This skeleton is a per-head softmax
-// with a learnable inverse temperature beta: A[h,l] = exp(beta s[h,l]) /
-// sum_l' exp(beta s[h,l']). Replace the body of forward() with your idea.
-//
-// Only the forward pass is written, as a template over the scalar type T:
-// attnlab calls it with T = double to compute weights, and with a scalar that
-// records the evaluation to derive the exact backward by reverse mode
-// (gradient of the scores and of beta). Rules for a differentiable forward:
-//   - compute with T, not double (a double in the middle cuts the derivative,
-//     which is right only for a quantity the result does not depend on);
-//   - use the math names of attnlab::math (exp, log, log1p, sqrt, tanh, erf,
-//     max, min, abs, pow ...), unqualified;
-//   - branches on values (max-subtraction, clamping) are fine.
-// A hand-written backward is faster; see the built-in plugins or
-// attnlab/sdk/activation.hpp for its signature. `attnlab check-plugin` checks
-// either against finite differences and prints the cost per sample.
-#include <attnlab/sdk.hpp>
-
-#include <span>
-
-namespace {
-
-class @CLASS@ {
- public:
-  // Parameters arrive as "key = value" text (`--params`, or the config's
-  // [activation_params.@ID@] table); unknown keys are rejected for you.
-  explicit @CLASS@(const attnlab::Params& params) : beta_(params.number("beta", 1.0)) {}
-
-  template <class T>
-  void forward(attnlab::Scores<T> scores, const attnlab::HeadMask& mask, attnlab::Weights<T> weights,
-               std::span<const T> parameters) const {
-    using namespace attnlab::math;
-    const T& beta = parameters[0];  // the learnable value, as T
-    for (Eigen::Index h = 0; h < scores.rows(); ++h) {
-      // A masked (pruned) head gets weight 0 and takes part in nothing.
-      if (!mask.active(static_cast<std::uint32_t>(h))) {
-        weights.row(h).setZero();
-        continue;
-      }
-      for (Eigen::Index l = 0; l < scores.cols(); ++l) weights(h, l) = beta * scores(h, l);
-      // Subtracting the row maximum of beta * s keeps exp() finite for scores
-      // of +-1e3, whatever the sign of beta. It is taken as a plain number
-      // (value() drops its derivative) on purpose: the result does not change
-      // when a whole row moves by one amount, so that derivative is 0 anyway.
-      const double shift = value(weights.row(h).maxCoeff());
-      T total = 0.0;
-      for (Eigen::Index l = 0; l < scores.cols(); ++l) {
-        weights(h, l) = exp(weights(h, l) - shift);
-        total += weights(h, l);
-      }
-      weights.row(h) /= total;
-    }
-  }
-
-  // Learnable parameters: trained with the keys and values by the
-  // comparison's optimizer (sgd and sgd-sphere give them their own rate,
-  // activation_eta; see docs/WRITING_PLUGINS.md). Delete this and the
-  // `parameters` argument of forward() for an activation without any.
-  std::span<double> parameters() { return {&beta_, 1}; }
-
- private:
-  double beta_;
-};
-
-}  // namespace
-
-// The normalization you declare is verified by check-plugin: None,
-// PerHeadSumOne, PerHeadSumAtMostOne or JointSumOne (over heads and tokens).
-ATTNLAB_ACTIVATION_PLUGIN(@CLASS@, {.id = "@ID@",
-                                   .name = "@ID@",
-                                   .version = "0.1.0",
-                                   .description = "per-head softmax with a learnable inverse temperature",
-                                   .normalization = attnlab::Normalization::PerHeadSumOne})
-)tmpl";
 
 constexpr std::string_view kDataModelSource = R"tmpl(// @ID@: an attnlab data model plugin.
 //
