@@ -130,11 +130,13 @@ EOF
   done
 }
 
-# private_slurm_wait JOBID SECONDS: polls squeue until the job (all of an
-# array's tasks) has left the queue; fails after SECONDS.
+# private_slurm_wait JOBID SECONDS: polls until the job (all of an array's
+# tasks) has left the queue; fails after SECONDS. scontrol too: right after
+# sbatch, squeue may not list the job yet.
 private_slurm_wait() {
   local job="$1" limit="$2" start=$SECONDS
-  while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ]; do
+  while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ] ||
+        scontrol show job "$job" 2>/dev/null | grep -Eq 'JobState=(PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED)'; do
     if [ $((SECONDS - start)) -ge "$limit" ]; then
       echo "job $job still queued or running after $limit s" >&2
       return 1

@@ -122,8 +122,12 @@ SlurmSubmission write_slurm_submission(const fs::path& sweep_folder, const CellT
   if (!settings.time.empty()) script += "#SBATCH --time=" + settings.time + "\n";
   if (!settings.partition.empty()) script += "#SBATCH --partition=" + settings.partition + "\n";
   // Every task waits until the whole earlier job succeeded (a phase whose
-  // cells start from that job's results).
-  if (!settings.after_job.empty()) script += "#SBATCH --dependency=afterok:" + settings.after_job + "\n";
+  // cells start from that job's results); if it failed, the tasks leave the
+  // queue instead of waiting for ever.
+  if (!settings.after_job.empty()) {
+    script += "#SBATCH --dependency=afterok:" + settings.after_job + "\n";
+    script += "#SBATCH --kill-on-invalid-dep=yes\n";
+  }
   script += "#SBATCH --output=" + (submission.folder / "task-%a.out").string() + "\n";
   std::string command = "exec";
   for (const std::string& word : attnlab) command += fmt::format(" {}", shell_quoted(word));
