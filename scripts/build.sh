@@ -11,7 +11,7 @@ build_dir="$root/build"
 cmake_args=(-DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3)
 if [ "${1:-}" = "--sanitize" ]; then
   build_dir="$root/build-asan"
-  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNLAB_SANITIZE=ON -DPython3_EXECUTABLE=/usr/bin/python3)
+  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNLAB_SANITIZE=ON)  # no Python module
 elif [ -n "${1:-}" ]; then
   echo "usage: scripts/build.sh [--sanitize]" >&2
   exit 2

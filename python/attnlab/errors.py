@@ -26,7 +26,7 @@ class ResultsFolderError(Error):
 # cross the process boundary: the messages do).
 _RESULTS_FOLDER = re.compile(
     r"results folder '|^cannot resume|^refusing to replace|holds a run of \d+ seeds|"
-    r"continues the run saved in|is in use by|^--resume continues|sweep folder|is locked"
+    r"continues the run saved in|is in use by|^--resume continues|sweep folder|is an attnlab results folder"
 )
 _CONFIG = re.compile(
     r"config key '|unknown config key|^config file '|^cannot read config file|^--set '|"

@@ -7,10 +7,10 @@ import re
 import tomllib
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from .errors import ResultsFolderError
+
+# NumPy and pandas are imported on first use: `import attnlab` stays quick
+# for scripts that only run or check plugins.
 
 
 def _read_jsonl(path):
@@ -19,12 +19,16 @@ def _read_jsonl(path):
 
 
 def _frame(records):
+    import pandas as pd
+
     # Columns in the order of the first record, then any that appear later.
     columns = list(dict.fromkeys(key for record in records for key in record))
     return pd.DataFrame.from_records(records, columns=columns)
 
 
 def _csv(path):
+    import pandas as pd
+
     return pd.read_csv(path) if path.is_file() else None
 
 
@@ -59,12 +63,14 @@ class Results:
             self.metrics = _frame(self.records)
         else:
             self.records = []
-            self.metrics = pd.DataFrame()
+            self.metrics = _frame([])
         theory = self.folder / "theory.jsonl"
         self.theory = _frame(_read_jsonl(theory)) if theory.is_file() else None
         self.checkpoints = {p.stem: p for p in sorted((self.folder / "checkpoints").glob("*.ckpt"))}
         self.overlaps = {}
         if not self.seeds:
+            import numpy as np
+
             by_activation = {}
             for record in self.records:
                 if "key_overlaps" in record:
