@@ -66,7 +66,8 @@ def cpu_seconds():
 start = time.monotonic()
 subprocess.run([sys.executable, "-c", "import attnlab, pandas"], check=True)
 import_seconds = time.monotonic() - start
-import numpy, pandas  # noqa: E401,F401
+import numpy  # noqa: F401
+import pandas  # noqa: F401
 
 outside = []
 wall = {"cli": [], "python": []}

@@ -176,31 +176,38 @@ std::tuple<int, std::string, std::string> run_command(const std::string& executa
 
   Stream streams[2] = {Stream(out.read.get(), "stdout", echo), Stream(err.read.get(), "stderr", echo)};
   std::optional<py::error_already_set> interrupted;
-  while (streams[0].open() || streams[1].open()) {
-    pollfd ready[2];
-    nfds_t count = 0;
-    for (const Stream& stream : streams) {
-      if (stream.open()) ready[count++] = pollfd{stream.fd(), POLLIN, 0};
-    }
-    {
-      // About every 100 ms back with the GIL, to notice Python's signals.
-      py::gil_scoped_release release;
-      if (::poll(ready, count, 100) < 0 && errno != EINTR) break;
-    }
-    for (nfds_t i = 0; i < count; ++i) {
-      if (ready[i].revents == 0) continue;
-      for (Stream& stream : streams) {
-        if (stream.fd() == ready[i].fd) stream.read_available();
+  try {
+    while (streams[0].open() || streams[1].open()) {
+      pollfd ready[2];
+      nfds_t count = 0;
+      for (const Stream& stream : streams) {
+        if (stream.open()) ready[count++] = pollfd{stream.fd(), POLLIN, 0};
+      }
+      {
+        // About every 100 ms back with the GIL, to notice Python's signals.
+        py::gil_scoped_release release;
+        if (::poll(ready, count, 100) < 0 && errno != EINTR) break;
+      }
+      for (nfds_t i = 0; i < count; ++i) {
+        if (ready[i].revents == 0) continue;
+        for (Stream& stream : streams) {
+          if (stream.fd() == ready[i].fd) stream.read_available();
+        }
+      }
+      for (Stream& stream : streams) stream.deliver(false);
+      if (PyErr_CheckSignals() != 0) {
+        if (!interrupted)
+          interrupted.emplace();  // fetches and clears the pending exception
+        else
+          PyErr_Clear();
+        ::kill(pid, SIGTERM);
       }
     }
-    for (Stream& stream : streams) stream.deliver(false);
-    if (PyErr_CheckSignals() != 0) {
-      if (!interrupted)
-        interrupted.emplace();  // fetches and clears the pending exception
-      else
-        PyErr_Clear();
-      ::kill(pid, SIGTERM);
-    }
+  } catch (...) {
+    // Echoing failed (a closed sys.stdout, say): no child is left behind.
+    ::kill(pid, SIGTERM);
+    wait_for(pid);
+    throw;
   }
   const int status = wait_for(pid);
   for (Stream& stream : streams) stream.deliver(true);

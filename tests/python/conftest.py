@@ -1,7 +1,6 @@
 """Shared fixtures: one small comparison, run once per session."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest

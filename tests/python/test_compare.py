@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import attnlab
 from conftest import SMALL
@@ -38,8 +37,10 @@ attnlab.compare({config!r}, out={out!r}, figures=False)
 def test_ctrl_c_stops_the_run_resumably(tmp_path, executable):
     out = tmp_path / "long"
     config = dict(SMALL, train={"time": 8000, "threads": 1}, eval=dict(SMALL["eval"], log_points=60))
+    # A session of its own, so that SIGINT can go to its whole process group,
+    # as a terminal's Ctrl-C does.
     process = subprocess.Popen([sys.executable, "-c", INTERRUPTED.format(config=config, out=str(out))],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     # Training has started once the first log points are written; the run
     # takes a few seconds more.
     metrics = out / "metrics.jsonl"
@@ -47,7 +48,7 @@ def test_ctrl_c_stops_the_run_resumably(tmp_path, executable):
     while time.monotonic() < deadline and (not metrics.exists() or metrics.read_text().count("\n") < 20):
         assert process.poll() is None, process.communicate()
         time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode != 0
     assert "KeyboardInterrupt" in stderr, stderr
