@@ -88,6 +88,14 @@ pid_t start_child(const std::string& executable, const std::vector<std::string>&
   ::_exit(127);
 }
 
+// Output as text, whatever bytes a plugin printed: invalid UTF-8 is replaced
+// rather than failing the run.
+py::str text_of(const std::string& bytes) {
+  PyObject* text = PyUnicode_DecodeUTF8(bytes.data(), static_cast<Py_ssize_t>(bytes.size()), "replace");
+  if (text == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(text);
+}
+
 // One of the child's two output streams: split into lines, each echoed to
 // the same stream of Python's sys (flushed, so a notebook shows it at once).
 class Stream {
@@ -97,7 +105,7 @@ class Stream {
   int fd() const { return fd_; }
   bool open() const { return open_; }
 
-  // Reads what is there (the pipe is readable); false at end of file.
+  // Reads what is there (the pipe is readable); at end of file the stream closes.
   void read_available() {
     char buffer[8192];
     const ssize_t count = ::read(fd_, buffer, sizeof buffer);
@@ -136,7 +144,7 @@ class Stream {
     if (!echo_) return;
     const py::object stream = py::module_::import("sys").attr(python_stream_);
     if (stream.is_none()) return;
-    stream.attr("write")(text);
+    stream.attr("write")(text_of(text));
     stream.attr("flush")();
   }
 
@@ -164,8 +172,8 @@ int wait_for(pid_t pid) {
 // Ctrl-C) sends the child SIGTERM, which it answers by saving a checkpoint
 // and exiting; the exception is raised again once it has. A second one sends
 // another SIGTERM, on which the CLI stops at once.
-std::tuple<int, std::string, std::string> run_command(const std::string& executable,
-                                                      const std::vector<std::string>& args, bool echo) {
+std::tuple<int, py::str, py::str> run_command(const std::string& executable, const std::vector<std::string>& args,
+                                              bool echo) {
   Pipe out;
   Pipe err;
   make_pipe(out);
@@ -212,7 +220,7 @@ std::tuple<int, std::string, std::string> run_command(const std::string& executa
   const int status = wait_for(pid);
   for (Stream& stream : streams) stream.deliver(true);
   if (interrupted) throw *interrupted;
-  return {status, streams[0].text(), streams[1].last_error()};
+  return {status, text_of(streams[0].text()), text_of(streams[1].last_error())};
 }
 
 }  // namespace
