@@ -6,10 +6,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 build_dir="$root/build"
-cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+# Debian's python3 (with NumPy and pandas) for the Python module, not
+# whichever python3 comes first on the PATH (a pyenv one lacks them).
+cmake_args=(-DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3)
 if [ "${1:-}" = "--sanitize" ]; then
   build_dir="$root/build-asan"
-  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNLAB_SANITIZE=ON)
+  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNLAB_SANITIZE=ON)  # no Python module
 elif [ -n "${1:-}" ]; then
   echo "usage: scripts/build.sh [--sanitize]" >&2
   exit 2

@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev
   gnuplot-nox
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib
 )
 packages+=("$@")
 
