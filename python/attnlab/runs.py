@@ -127,8 +127,12 @@ def sweep(spec, out, workers=None, retry_failed=False, plugins=(), quiet=False):
     spec's path, so it must stay)."""
     if isinstance(spec, dict):
         path = Path(os.fspath(out)).with_name(Path(os.fspath(out)).name + ".spec.toml")
+        text = _toml.dumps(spec)
+        # Never over a file of the user's: the same spec again is fine.
+        if path.exists() and path.read_text(encoding="utf-8") != text:
+            raise Error(f"'{path}' exists and holds another spec; move it away or pass the spec as a file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_toml.dumps(spec), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         spec = path
     args = [os.fspath(spec), "--out", os.fspath(out)]
     if workers is not None:

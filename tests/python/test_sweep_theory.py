@@ -30,3 +30,12 @@ def test_theory(tmp_path):
                             theory={"samples": 256, "risk_samples": 1024, "draws": 1}, quiet=True)
     assert set(result.metrics.activation) == {"softmax", "softmax1", "bayes-softmax"}
     assert result.summary is not None
+
+
+def test_a_dict_spec_never_overwrites_a_users_file(tmp_path):
+    users = tmp_path / "grid.spec.toml"
+    users.write_text("# the user's own notes\n", encoding="utf-8")
+    with pytest.raises(attnlab.Error, match="grid.spec.toml"):
+        attnlab.sweep({"base": SMALL, "sweep": {"seeds": 1}}, tmp_path / "grid", quiet=True)
+    assert users.read_text(encoding="utf-8") == "# the user's own notes\n"
+    assert not (tmp_path / "grid").exists()
