@@ -16,19 +16,6 @@
 namespace attnlab::cli {
 namespace {
 
-const char* normalization_name(std::uint32_t normalization) {
-  switch (normalization) {
-    case ATTNLAB_NORM_PER_HEAD_SUM_ONE:
-      return "per-head sum 1";
-    case ATTNLAB_NORM_PER_HEAD_SUM_AT_MOST_ONE:
-      return "per-head sum <= 1";
-    case ATTNLAB_NORM_JOINT_SUM_ONE:
-      return "joint sum 1 over heads and tokens";
-    default:
-      return "none";
-  }
-}
-
 // A measurement, not a check, unless it fails: it runs many more calls than
 // the checks, in a child process, so a plugin that crashes, hangs, throws or
 // returns a non-finite value there fails here.

@@ -51,19 +51,6 @@ std::vector<unsigned char> head_mask(const std::optional<py::array_t<double, py:
   return bytes;
 }
 
-const char* normalization_name(attnlab_normalization normalization) {
-  switch (normalization) {
-    case ATTNLAB_NORM_PER_HEAD_SUM_ONE:
-      return "per-head sum 1";
-    case ATTNLAB_NORM_PER_HEAD_SUM_AT_MOST_ONE:
-      return "per-head sum <= 1";
-    case ATTNLAB_NORM_JOINT_SUM_ONE:
-      return "joint sum 1";
-    default:
-      return "none";
-  }
-}
-
 using Mask = std::optional<py::array_t<double, py::array::forcecast>>;
 
 // Calls stay under the GIL: an instance is not safe to share between threads.

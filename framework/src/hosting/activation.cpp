@@ -21,6 +21,19 @@ std::string plugin_message(const std::string& buffer) {
 
 }  // namespace
 
+const char* normalization_name(std::uint32_t normalization) {
+  switch (normalization) {
+    case ATTNLAB_NORM_PER_HEAD_SUM_ONE:
+      return "per-head sum 1";
+    case ATTNLAB_NORM_PER_HEAD_SUM_AT_MOST_ONE:
+      return "per-head sum <= 1";
+    case ATTNLAB_NORM_JOINT_SUM_ONE:
+      return "joint sum 1 over heads and tokens";
+    default:
+      return "none";
+  }
+}
+
 Activation::Activation(std::shared_ptr<const PluginLibrary> plugin, const std::string& params)
     : plugin_(std::move(plugin)), error_(kErrorCapacity, '\0') {
   if (plugin_->kind() != PluginKind::Activation) {

@@ -26,6 +26,10 @@ struct ScoreShape {
   attnlab_score_shape to_abi() const { return {batch, heads, length}; }
 };
 
+// "per-head sum 1", "per-head sum <= 1", "joint sum 1 over heads and tokens"
+// or "none": a declared normalization in words, for listings.
+const char* normalization_name(std::uint32_t normalization);
+
 class Activation {
  public:
   // Creates an instance with the given parameter text ("key = value" lines).
