@@ -26,6 +26,6 @@ do for [format in "png svg"] {
        data index 3 using 1:2 with lines lc rgb '#9467bd' lw 2 dt 2 title 'softmax (limit: best flow end)', \
        data index 4 using 1:2 with lines lc rgb '#ff7f0e' lw 2 dt 2 title 'softmax1 (limit: best flow end)', \
        data index 5 using 1:2 with lines lc rgb '#8c564b' lw 2 dt 2 title 'bayes-softmax (limit: best flow end)', \
-       0.3997925152736269 with lines lc rgb '#555555' lw 1.5 dt 3 title 'Bayes risk'
+       0.39979251526666665 with lines lc rgb '#555555' lw 1.5 dt 3 title 'Bayes risk'
 }
 unset output

@@ -27,6 +27,6 @@ do for [format in "png svg"] {
        data index 4 using 1:2 with lines lc rgb '#ff7f0e' lw 2 dt 2 title 'softmax r[2]', \
        data index 5 using 1:2 with lines lc rgb '#8c564b' lw 2 dt 2 title 'softmax r[3]', \
        data index 6 using 1:2 with lines lc rgb '#e377c2' lw 2 dt 2 title 'softmax r[4]', \
-       0.23610222043618212 with lines lc rgb '#555555' lw 1.5 dt 3 title 'Bayes risk'
+       0.2361022204 with lines lc rgb '#555555' lw 1.5 dt 3 title 'Bayes risk'
 }
 unset output
