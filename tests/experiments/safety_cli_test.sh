@@ -126,8 +126,9 @@ expect_error 3 "prune --seed -1" "^--seed: must be a whole number from 0 up, got
 
 # --- refusals suggest only flags the command has ----------------------------
 mkdir -p taken && touch taken/file
-expect_error 2 "reproduce: an existing folder, no --resume suggested" \
-  "^error: results folder 'taken' already exists; use --force to replace it or choose another --out$" reproduce all --out taken
+expect_error 2 "reproduce: an existing folder, --resume suggested (reproduce has it)" \
+  "^error: results folder 'taken' already exists; use --resume to continue it or --force to replace it$" \
+  reproduce all --out taken
 expect_error 2 "prune: an existing folder, no --resume suggested" \
   "^error: results folder 'taken' already exists; use --force to replace it or choose another --out$" \
   prune for-prune/checkpoints/softmax.ckpt --out taken
