@@ -2,6 +2,7 @@
 #include <attnlab/framework/common/text_file.hpp>
 #include <attnlab/framework/reproduce/experiment_run.hpp>
 
+#include "results/metrics_json.hpp"
 #include "sweeps/csv_text.hpp"
 
 #include <fmt/format.h>
@@ -18,23 +19,10 @@ namespace {
 using Json = nlohmann::json;
 constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
-// metrics.jsonl writes a non-finite number as null.
-double number_or_nan(const Json& value) {
-  return value.is_number() ? value.get<double>() : kMissing;
-}
-
 Eigen::VectorXd vector_of(const Json& values) {
   Eigen::VectorXd v(static_cast<Eigen::Index>(values.size()));
   for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = number_or_nan(values[static_cast<std::size_t>(i)]);
   return v;
-}
-
-RowMatrix matrix_of(const Json& rows) {
-  RowMatrix m(static_cast<Eigen::Index>(rows.size()), rows.empty() ? 0 : static_cast<Eigen::Index>(rows[0].size()));
-  for (Eigen::Index r = 0; r < m.rows(); ++r) {
-    for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = number_or_nan(rows[r][c]);
-  }
-  return m;
 }
 
 // A record without an evaluation (its model stopped): the shapes of the

@@ -2,6 +2,8 @@
 #include <attnlab/framework/results/comparison_figures.hpp>
 #include <attnlab/framework/results/overlap_figures.hpp>
 
+#include "results/metrics_json.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -15,19 +17,6 @@ namespace attnlab {
 namespace {
 
 using Json = nlohmann::json;
-
-// metrics.jsonl writes a non-finite number as null.
-double number_or_nan(const Json& value) {
-  return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
-}
-
-RowMatrix matrix_of(const Json& rows) {
-  RowMatrix m(static_cast<Eigen::Index>(rows.size()), rows.empty() ? 0 : static_cast<Eigen::Index>(rows[0].size()));
-  for (Eigen::Index r = 0; r < m.rows(); ++r) {
-    for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = number_or_nan(rows[r][c]);
-  }
-  return m;
-}
 
 // One activation's records; a model that stopped has no test error or
 // overlaps after its stop.
