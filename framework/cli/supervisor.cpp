@@ -220,6 +220,16 @@ class BlockedSignals {
   sigset_t previous_{};
 };
 
+// The next training process continues the comparison already in `out`
+// (--resume): its own config and start, not the first process's.
+void continue_in_folder(CompareOptions& options) {
+  options.resume = true;
+  options.force = false;
+  options.config_path.reset();
+  options.overrides.clear();
+  options.from_checkpoints.clear();
+}
+
 }  // namespace
 
 bool supervision_enabled() {
@@ -338,13 +348,7 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
       current.out = top;
       // A seed of --seeds, or a resumed run: its folder (and those of the
       // seeds before it) are kept and continued.
-      if (current.resume || folder != top) {
-        current.resume = true;
-        current.force = false;
-        current.config_path.reset();
-        current.overrides.clear();
-        current.from_checkpoints.clear();
-      }
+      if (current.resume || folder != top) continue_in_folder(current);
       continue;
     }
     const bool model_only = failure->role == PluginRole::Activation && failure->call != PluginCall::Create;
@@ -353,12 +357,8 @@ int supervise(const CompareOptions& options, const std::function<int(const Compa
     if (model_only && recorded && !top.empty() && failed_models.insert(key).second) {
       spdlog::warn("model {} stopped at step {}; the others continue from the last checkpoint in {}", failure->model,
                    failure->step, folder);
-      current.resume = true;
-      current.force = false;
       current.out = top;
-      current.config_path.reset();
-      current.overrides.clear();
-      current.from_checkpoints.clear();
+      continue_in_folder(current);
       continue;
     }
     if (recorded) {
